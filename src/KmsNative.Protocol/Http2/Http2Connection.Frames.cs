@@ -1,0 +1,664 @@
+using System.Buffers.Binary;
+using KmsNative.Protocol.Hpack;
+
+namespace KmsNative.Protocol.Http2;
+
+// Handling of each received frame type (RFC 9113 §6). Runs on the read loop only.
+internal sealed partial class Http2Connection
+{
+    private enum HeaderBlockTarget : byte { NewStream, Trailers, Discard }
+
+    private readonly PooledBuffer _headerBlock = new(64 * 1024);
+    private int _headerBlockStreamId;    // non-zero while a block awaits CONTINUATION
+    private bool _headerBlockEndStream;
+    private HeaderBlockTarget _headerBlockTarget;
+    private Http2ErrorCode _headerBlockResetCode; // for Discard: the RST_STREAM code to send afterwards, or NoError for none
+    private readonly int[] _closedEarly = new int[64]; // streams we ended before the peer did: late frames are ignored
+    private int _closedEarlyNext;
+
+    private void ProcessFrame(FrameHeader header, ReadOnlySpan<byte> payload)
+    {
+        // RFC 9113 §6.10: a header block must be continued by CONTINUATION frames of the same stream, and nothing else.
+        if (_headerBlockStreamId != 0 && header.Type != FrameType.Continuation)
+        {
+            throw ProtocolError($"{header.Type} frame while a header block on stream {_headerBlockStreamId} awaits CONTINUATION");
+        }
+
+        // §3.4: the client preface ends with a SETTINGS frame.
+        if (!_settingsReceived && header.Type != FrameType.Settings)
+        {
+            throw ProtocolError("the first frame after the preface must be SETTINGS");
+        }
+
+        switch (header.Type)
+        {
+            case FrameType.Data: OnData(header, payload); break;
+            case FrameType.Headers: OnHeaders(header, payload); break;
+            case FrameType.Priority: OnPriority(header, payload); break;
+            case FrameType.RstStream: OnRstStream(header, payload); break;
+            case FrameType.Settings: OnSettings(header, payload); break;
+            case FrameType.PushPromise: throw ProtocolError("PUSH_PROMISE from a client"); // §8.4
+            case FrameType.Ping: OnPing(header, payload); break;
+            case FrameType.GoAway: OnGoAway(header, payload); break;
+            case FrameType.WindowUpdate: OnWindowUpdate(header, payload); break;
+            case FrameType.Continuation: OnContinuation(header, payload); break;
+            default: break; // §5.5: unknown frame types are ignored
+        }
+    }
+
+    private void OnSettings(FrameHeader header, ReadOnlySpan<byte> payload)
+    {
+        if (header.StreamId != 0)
+        {
+            throw ProtocolError("SETTINGS on a stream");
+        }
+
+        if (header.HasFlag(FrameFlags.Ack))
+        {
+            if (header.Length != 0)
+            {
+                throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "SETTINGS ACK with a payload");
+            }
+
+            return;
+        }
+
+        if (header.Length % 6 != 0)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "SETTINGS length not a multiple of 6");
+        }
+
+        if (!_settingsReceived)
+        {
+            _settingsReceived = true;
+            if (_limits.IdleTimeout > TimeSpan.Zero)
+            {
+                ArmTimer(_limits.IdleTimeout);
+            }
+            else
+            {
+                ArmTimer(Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        lock (_sync)
+        {
+            for (; !payload.IsEmpty; payload = payload[6..])
+            {
+                var parameter = (SettingsParameter)BinaryPrimitives.ReadUInt16BigEndian(payload);
+                uint value = BinaryPrimitives.ReadUInt32BigEndian(payload[2..]);
+                switch (parameter)
+                {
+                    case SettingsParameter.EnablePush when value > 1:
+                        throw ProtocolError("SETTINGS_ENABLE_PUSH other than 0 or 1");
+                    case SettingsParameter.InitialWindowSize:
+                        ApplyPeerInitialWindowSize(value);
+                        break;
+                    case SettingsParameter.MaxFrameSize:
+                        // §6.5.2: between 2^14 and 2^24-1.
+                        if (value is < Http2Limits.DefaultMaxFrameSize or > 0xFF_FFFF)
+                        {
+                            throw ProtocolError($"SETTINGS_MAX_FRAME_SIZE {value} out of range");
+                        }
+
+                        _peerMaxFrameSize = (int)value;
+                        break;
+                    default:
+                        // HEADER_TABLE_SIZE needs nothing: our encoder never adds to the dynamic table.
+                        // MAX_CONCURRENT_STREAMS limits server-initiated streams, of which we have none.
+                        // MAX_HEADER_LIST_SIZE is advisory, and our response blocks are a few bytes. Unknown ones are ignored.
+                        break;
+                }
+            }
+
+            _writer.WriteSettingsAck();
+            ResumeBlockedStreams();
+        }
+    }
+
+    private void ApplyPeerInitialWindowSize(uint value)
+    {
+        // §6.5.2: above 2^31-1 is a FLOW_CONTROL_ERROR. §6.9.2: a change applies to every open stream's window,
+        // by the difference, and may push it past 2^31-1 (connection error) or below zero (allowed).
+        if (value > Http2Limits.MaxWindowSize)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, "SETTINGS_INITIAL_WINDOW_SIZE above 2^31-1");
+        }
+
+        long delta = (long)value - _peerInitialWindowSize;
+        foreach (Http2Stream stream in _streams.Values)
+        {
+            stream.SendWindow += delta;
+            if (stream.SendWindow > Http2Limits.MaxWindowSize)
+            {
+                throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, "SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window");
+            }
+        }
+
+        _peerInitialWindowSize = (int)value;
+    }
+
+    private void OnPing(FrameHeader header, ReadOnlySpan<byte> payload)
+    {
+        if (header.StreamId != 0)
+        {
+            throw ProtocolError("PING on a stream");
+        }
+
+        if (header.Length != 8)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "PING payload not 8 bytes");
+        }
+
+        if (!header.HasFlag(FrameFlags.Ack))
+        {
+            // §6.7: answer with the same payload. grpc-go sends a BDP ping after every response and waits for this.
+            lock (_sync)
+            {
+                _writer.WritePing(FrameFlags.Ack, payload);
+            }
+        }
+    }
+
+    private void OnGoAway(FrameHeader header, ReadOnlySpan<byte> payload)
+    {
+        if (header.StreamId != 0)
+        {
+            throw ProtocolError("GOAWAY on a stream");
+        }
+
+        if (header.Length < 8)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "GOAWAY shorter than 8 bytes");
+        }
+
+        // The client opens no more streams; answer those in flight, then close.
+        lock (_sync)
+        {
+            _peerGoAway = true;
+        }
+
+        CloseIfDrained();
+    }
+
+    private void OnWindowUpdate(FrameHeader header, ReadOnlySpan<byte> payload)
+    {
+        if (header.Length != 4)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "WINDOW_UPDATE payload not 4 bytes");
+        }
+
+        int increment = (int)(BinaryPrimitives.ReadUInt32BigEndian(payload) & 0x7FFF_FFFF);
+        if (header.StreamId == 0)
+        {
+            if (increment == 0)
+            {
+                throw ProtocolError("WINDOW_UPDATE with a zero increment"); // §6.9
+            }
+
+            lock (_sync)
+            {
+                _connectionSendWindow += increment;
+                if (_connectionSendWindow > Http2Limits.MaxWindowSize)
+                {
+                    throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, "connection window above 2^31-1"); // §6.9.1
+                }
+
+                ResumeBlockedStreams();
+            }
+
+            return;
+        }
+
+        if (header.StreamId > _lastStreamId)
+        {
+            throw ProtocolError($"WINDOW_UPDATE on idle stream {header.StreamId}"); // §5.1
+        }
+
+        Http2Stream? aborted = null;
+        lock (_sync)
+        {
+            if (!_streams.TryGetValue(header.StreamId, out Http2Stream? stream))
+            {
+                return; // §6.9: may arrive after the stream closed
+            }
+
+            if (increment == 0 || stream.SendWindow + increment > Http2Limits.MaxWindowSize)
+            {
+                // §6.9: a zero increment is a stream error PROTOCOL_ERROR; §6.9.1: overflow is FLOW_CONTROL_ERROR.
+                WriteResetLocked(stream.Id, stream, increment == 0 ? Http2ErrorCode.ProtocolError : Http2ErrorCode.FlowControlError);
+                aborted = stream;
+            }
+            else
+            {
+                stream.SendWindow += increment;
+                ResumeBlockedStreams();
+            }
+        }
+
+        if (aborted is not null)
+        {
+            NotifyAborted(aborted);
+        }
+    }
+
+    private void OnRstStream(FrameHeader header, ReadOnlySpan<byte> payload)
+    {
+        if (header.StreamId == 0)
+        {
+            throw ProtocolError("RST_STREAM on stream 0");
+        }
+
+        if (header.Length != 4)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "RST_STREAM payload not 4 bytes");
+        }
+
+        if (header.StreamId > _lastStreamId)
+        {
+            throw ProtocolError($"RST_STREAM on idle stream {header.StreamId}"); // §6.4
+        }
+
+        ChargeReset();
+        Http2Stream? aborted = null;
+        lock (_sync)
+        {
+            if (_streams.TryGetValue(header.StreamId, out Http2Stream? stream))
+            {
+                CloseStreamLocked(stream, closedEarly: !stream.RemoteEnded);
+                aborted = stream;
+            }
+        }
+
+        if (aborted is not null)
+        {
+            NotifyAborted(aborted);
+        }
+    }
+
+    private void OnPriority(FrameHeader header, ReadOnlySpan<byte> payload)
+    {
+        // §6.3: PRIORITY is deprecated and we ignore it, but its framing rules still hold.
+        if (header.StreamId == 0)
+        {
+            throw ProtocolError("PRIORITY on stream 0");
+        }
+
+        if (header.Length != 5)
+        {
+            ResetStream(header.StreamId, Http2ErrorCode.FrameSizeError);
+            return;
+        }
+
+        if ((int)(BinaryPrimitives.ReadUInt32BigEndian(payload) & 0x7FFF_FFFF) == header.StreamId)
+        {
+            ResetStream(header.StreamId, Http2ErrorCode.ProtocolError); // a stream cannot depend on itself
+        }
+    }
+
+    private void OnHeaders(FrameHeader header, ReadOnlySpan<byte> payload)
+    {
+        int streamId = header.StreamId;
+        if (streamId == 0 || (streamId & 1) == 0)
+        {
+            throw ProtocolError($"HEADERS on stream {streamId}: clients open odd-numbered streams"); // §5.1.1
+        }
+
+        ReadOnlySpan<byte> fragment = RemovePadding(header, payload);
+        bool selfDependent = false;
+        if (header.HasFlag(FrameFlags.Priority))
+        {
+            if (fragment.Length < 5)
+            {
+                throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "HEADERS too short for its priority fields");
+            }
+
+            selfDependent = (int)(BinaryPrimitives.ReadUInt32BigEndian(fragment) & 0x7FFF_FFFF) == streamId;
+            fragment = fragment[5..];
+        }
+
+        bool endStream = header.HasFlag(FrameFlags.EndStream);
+        HeaderBlockTarget target;
+        Http2ErrorCode resetCode = Http2ErrorCode.NoError;
+        if (streamId > _lastStreamId)
+        {
+            _lastStreamId = streamId;
+            target = HeaderBlockTarget.NewStream;
+            lock (_sync)
+            {
+                if (_goAwaySent)
+                {
+                    // §6.8: after our GOAWAY, newer streams are not processed; REFUSED_STREAM lets the client retry elsewhere.
+                    (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.RefusedStream);
+                }
+                else if (_streams.Count >= _limits.MaxConcurrentStreams)
+                {
+                    // §5.1.2: above our SETTINGS_MAX_CONCURRENT_STREAMS.
+                    (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.RefusedStream);
+                }
+            }
+        }
+        else
+        {
+            bool open;
+            bool remoteEnded = false;
+            lock (_sync)
+            {
+                open = _streams.TryGetValue(streamId, out Http2Stream? stream);
+                remoteEnded = open && stream!.RemoteEnded;
+            }
+
+            if (open && !remoteEnded)
+            {
+                // Trailers: §8.1 requires END_STREAM on them.
+                (target, resetCode) = endStream ? (HeaderBlockTarget.Trailers, Http2ErrorCode.NoError) : (HeaderBlockTarget.Discard, Http2ErrorCode.ProtocolError);
+            }
+            else if (open)
+            {
+                (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.StreamClosed); // §5.1 half-closed (remote)
+            }
+            else if (WasClosedEarly(streamId))
+            {
+                (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.NoError);
+            }
+            else
+            {
+                throw ProtocolError($"HEADERS on stream {streamId}, not above the last stream {_lastStreamId}: stream ids must increase"); // §5.1.1
+            }
+        }
+
+        if (selfDependent)
+        {
+            (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.ProtocolError);
+        }
+
+        if (header.HasFlag(FrameFlags.EndHeaders))
+        {
+            CompleteHeaderBlock(streamId, fragment, endStream, target, resetCode);
+            return;
+        }
+
+        _headerBlock.Clear();
+        AppendHeaderBlockFragment(fragment);
+        _headerBlockStreamId = streamId;
+        _headerBlockEndStream = endStream;
+        _headerBlockTarget = target;
+        _headerBlockResetCode = resetCode;
+    }
+
+    private void OnContinuation(FrameHeader header, ReadOnlySpan<byte> payload)
+    {
+        if (_headerBlockStreamId == 0 || header.StreamId != _headerBlockStreamId)
+        {
+            throw ProtocolError($"CONTINUATION on stream {header.StreamId} without a header block to continue"); // §6.10
+        }
+
+        AppendHeaderBlockFragment(payload);
+        if (header.HasFlag(FrameFlags.EndHeaders))
+        {
+            int streamId = _headerBlockStreamId;
+            _headerBlockStreamId = 0;
+            CompleteHeaderBlock(streamId, _headerBlock.WrittenSpan, _headerBlockEndStream, _headerBlockTarget, _headerBlockResetCode);
+            _headerBlock.Clear();
+        }
+    }
+
+    private void AppendHeaderBlockFragment(ReadOnlySpan<byte> fragment)
+    {
+        if (!_headerBlock.TryAppend(fragment))
+        {
+            // We must decode every block to keep HPACK state in sync, so one we refuse to buffer ends the connection.
+            throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm, "header block larger than 64 KiB");
+        }
+    }
+
+    private void CompleteHeaderBlock(int streamId, ReadOnlySpan<byte> block, bool endStream, HeaderBlockTarget target, Http2ErrorCode resetCode)
+    {
+        if (target != HeaderBlockTarget.NewStream)
+        {
+            // §4.3: every block is decoded, even one we discard, or the dynamic table goes out of sync.
+            _hpackDecoder.Decode(block, DiscardingHeaderHandler.Instance);
+            if (target == HeaderBlockTarget.Trailers)
+            {
+                Http2Stream? stream;
+                lock (_sync)
+                {
+                    _streams.TryGetValue(streamId, out stream);
+                }
+
+                if (stream is not null)
+                {
+                    OnRemoteEnd(stream);
+                }
+            }
+            else if (resetCode != Http2ErrorCode.NoError)
+            {
+                ResetStream(streamId, resetCode);
+            }
+
+            return;
+        }
+
+        var newStream = new Http2Stream(this, streamId, _limits.InitialStreamWindowSize, _peerInitialWindowSize);
+        _headerCollector.Begin(newStream.Headers);
+        bool withinLimit = _hpackDecoder.Decode(block, _headerCollector);
+        _headerCollector.End();
+        if (!withinLimit || _headerCollector.Error is not null)
+        {
+            // §8.1.1: a malformed request is a stream error of type PROTOCOL_ERROR. An oversized header list gets the same.
+            newStream.Headers.Dispose();
+            ResetStream(streamId, Http2ErrorCode.ProtocolError);
+            return;
+        }
+
+        lock (_sync)
+        {
+            newStream.SendWindow = _peerInitialWindowSize;
+            _streams.Add(streamId, newStream);
+        }
+
+        if (endStream)
+        {
+            OnRemoteEnd(newStream);
+        }
+    }
+
+    private void OnData(FrameHeader header, ReadOnlySpan<byte> payload)
+    {
+        int streamId = header.StreamId;
+        if (streamId == 0)
+        {
+            throw ProtocolError("DATA on stream 0"); // §6.1
+        }
+
+        if (streamId > _lastStreamId)
+        {
+            throw ProtocolError($"DATA on idle stream {streamId}"); // §5.1
+        }
+
+        ReadOnlySpan<byte> data = RemovePadding(header, payload);
+        bool endStream = header.HasFlag(FrameFlags.EndStream);
+        Http2Stream? stream;
+        bool accepted = false;
+        bool resetSent = false;
+        lock (_sync)
+        {
+            // §6.9.1: every DATA frame counts against the connection window, whatever happens to it next.
+            _connectionReceiveWindow -= header.Length;
+            if (_connectionReceiveWindow < 0)
+            {
+                throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, "DATA beyond the connection window");
+            }
+
+            _streams.TryGetValue(streamId, out stream);
+            if (stream is null || stream.RemoteEnded || stream.BodyTooLarge)
+            {
+                ReturnConnectionCreditLocked(header.Length);
+                if (stream is { BodyTooLarge: true, RemoteEnded: false } || (stream is null && WasClosedEarly(streamId)))
+                {
+                    // We answered this stream first (or are discarding its oversized body): late DATA is expected.
+                }
+                else
+                {
+                    // §6.1: DATA on a stream not open for receiving is a stream error of type STREAM_CLOSED.
+                    WriteResetLocked(streamId, stream, Http2ErrorCode.StreamClosed);
+                    resetSent = stream is not null;
+                }
+            }
+            else
+            {
+                stream.ReceiveWindow -= header.Length;
+                if (stream.ReceiveWindow < 0)
+                {
+                    // §6.9.1: the peer ignored the stream window.
+                    ReturnConnectionCreditLocked(header.Length);
+                    WriteResetLocked(streamId, stream, Http2ErrorCode.FlowControlError);
+                    resetSent = true;
+                }
+                else
+                {
+                    accepted = true;
+                }
+            }
+        }
+
+        if (resetSent)
+        {
+            NotifyAborted(stream!);
+        }
+
+        if (!accepted)
+        {
+            return;
+        }
+
+        if (data.IsEmpty && !endStream)
+        {
+            ChargeReset(); // empty DATA frames cost us work and the peer nothing (CVE-2019-9518)
+        }
+
+        lock (_sync)
+        {
+            // Padding is never buffered: give its credit back now.
+            ReturnConnectionCreditLocked(header.Length - data.Length);
+            if (stream!.BodyLength + data.Length > _limits.MaxRequestMessageSize + 5)
+            {
+                ReturnConnectionCreditLocked(stream.BodyLength + data.Length);
+                stream.BodyTooLarge = true;
+            }
+            else if (!endStream && stream.ReceiveWindow < _limits.InitialStreamWindowSize / 2)
+            {
+                _writer.WriteWindowUpdate(streamId, _limits.InitialStreamWindowSize - stream.ReceiveWindow);
+                stream.ReceiveWindow = _limits.InitialStreamWindowSize;
+            }
+        }
+
+        if (stream!.BodyTooLarge)
+        {
+            stream.ReleaseBody();
+            Dispatch(stream); // the application answers RESOURCE_EXHAUSTED now; later DATA is discarded
+            return;
+        }
+
+        stream.AppendBody(data);
+        if (endStream)
+        {
+            OnRemoteEnd(stream);
+        }
+    }
+
+    private void OnRemoteEnd(Http2Stream stream)
+    {
+        lock (_sync)
+        {
+            stream.RemoteEnded = true;
+        }
+
+        // §8.1.1: a content-length that disagrees with the DATA received makes the request malformed.
+        if (stream.Headers.HasContentLength
+            && (!System.Buffers.Text.Utf8Parser.TryParse(stream.Headers.ContentLength, out long declared, out int used)
+                || used != stream.Headers.ContentLength.Length || declared != stream.BodyLength))
+        {
+            lock (_sync)
+            {
+                ReturnConnectionCreditLocked(stream.BodyLength);
+            }
+
+            ResetStream(stream.Id, Http2ErrorCode.ProtocolError);
+            return;
+        }
+
+        Dispatch(stream);
+    }
+
+    private void Dispatch(Http2Stream stream)
+    {
+        stream.Dispatched = true;
+        try
+        {
+            _application.OnRequest(stream);
+        }
+        finally
+        {
+            if (!stream.BodyTooLarge)
+            {
+                lock (_sync)
+                {
+                    ReturnConnectionCreditLocked(stream.BodyLength);
+                }
+            }
+
+            stream.ReleaseBody();
+        }
+    }
+
+    /// <summary>Strips PADDED framing (§6.1, §6.2): a pad length that does not fit is a connection error.</summary>
+    private static ReadOnlySpan<byte> RemovePadding(FrameHeader header, ReadOnlySpan<byte> payload)
+    {
+        if (!header.HasFlag(FrameFlags.Padded))
+        {
+            return payload;
+        }
+
+        if (payload.IsEmpty || payload[0] >= payload.Length)
+        {
+            throw ProtocolError("padding longer than the frame payload");
+        }
+
+        return payload[1..^payload[0]];
+    }
+
+    private void ChargeReset()
+    {
+        long now = Environment.TickCount64;
+        if (now - _resetWindowStart >= (long)_limits.ResetBurstWindow.TotalMilliseconds)
+        {
+            _resetWindowStart = now;
+            _resetBudget = _limits.MaxResetsPerWindow;
+        }
+
+        if (--_resetBudget < 0)
+        {
+            throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm, "too many stream resets or empty frames");
+        }
+    }
+
+    private bool WasClosedEarly(int streamId) => Array.IndexOf(_closedEarly, streamId) >= 0;
+
+    private void RememberClosedEarlyLocked(int streamId)
+    {
+        _closedEarly[_closedEarlyNext] = streamId;
+        _closedEarlyNext = (_closedEarlyNext + 1) % _closedEarly.Length;
+    }
+
+    private static Http2ConnectionException ProtocolError(string message) => new(Http2ErrorCode.ProtocolError, message);
+
+    private sealed class DiscardingHeaderHandler : IHeaderHandler
+    {
+        public static readonly DiscardingHeaderHandler Instance = new();
+
+        public void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+        {
+        }
+    }
+}

@@ -1,0 +1,313 @@
+using System.Buffers;
+using KmsNative.Protocol.Hpack;
+
+namespace KmsNative.Protocol.Http2;
+
+/// <summary>
+/// One HTTP/2 server connection (RFC 9113, cleartext with prior knowledge) carrying unary requests.
+/// The read loop owns the socket's read side, the HPACK decoder and header-block assembly; everything the
+/// response side shares with it (streams, windows, the output buffer) is guarded by <see cref="_sync"/>.
+/// Split by concern: this file runs the loop and the lifetime, .Frames.cs handles each received frame,
+/// .Output.cs sends responses under flow control and flushes.
+/// </summary>
+internal sealed partial class Http2Connection : IAsyncDisposable
+{
+    // RFC 9113 §3.4: the client connection preface.
+    private static ReadOnlySpan<byte> ClientPreface => "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"u8;
+
+    private readonly Stream _transport;
+    private readonly IHttp2Application _application;
+    private readonly Http2Limits _limits;
+    private readonly HpackDecoder _hpackDecoder;
+    private readonly RequestHeaderCollector _headerCollector = new();
+    private readonly Lock _sync = new();
+    private readonly Dictionary<int, Http2Stream> _streams = [];
+    private readonly CancellationTokenSource _readCancellation = new();
+    private readonly Timer _timer;
+
+    private byte[] _readBuffer;
+    private bool _prefaceReceived;
+    private bool _settingsReceived;
+    private int _lastStreamId;          // highest stream id the peer opened (RFC 9113 §5.1.1)
+    private long _lastActivity;         // Environment.TickCount64 of the last frame received
+    private bool _goAwaySent;
+    private bool _peerGoAway;
+    private int _resetBudget;
+    private long _resetWindowStart;
+
+    public Http2Connection(Stream transport, IHttp2Application application, Http2Limits limits, string peerName)
+    {
+        _transport = transport;
+        _application = application;
+        _limits = limits;
+        PeerName = peerName;
+        _hpackDecoder = new HpackDecoder(maxHeaderListSize: limits.MaxHeaderListSize);
+        _readBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(32 * 1024, limits.MaxFrameSize + FrameHeader.Size));
+        _connectionReceiveWindow = limits.ConnectionWindowSize;
+        _resetBudget = limits.MaxResetsPerWindow;
+        _lastActivity = Environment.TickCount64;
+        _timer = new Timer(static state => ((Http2Connection)state!).OnTimer(), this, limits.HandshakeTimeout, Timeout.InfiniteTimeSpan);
+    }
+
+    public string PeerName { get; }
+
+    /// <summary>Completes when the connection has closed, for whatever reason.</summary>
+    public Task Completion => _completion.Task;
+
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Runs the connection until the peer leaves, a connection error, or a drained graceful shutdown.</summary>
+    public async Task RunAsync()
+    {
+        Http2ConnectionException? error = null;
+        try
+        {
+            SendServerPreface();
+            await FlushAsync().ConfigureAwait(false);
+            await ReadLoopAsync().ConfigureAwait(false);
+        }
+        catch (Http2ConnectionException ex)
+        {
+            error = ex;
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or OperationCanceledException or System.Net.Sockets.SocketException)
+        {
+            // The peer went away, the write side failed, or we closed the transport to end the loop.
+        }
+
+        try
+        {
+            if (error is not null)
+            {
+                // RFC 9113 §5.4.1: GOAWAY with the last stream we processed and the error, then close.
+                lock (_sync)
+                {
+                    _writer.WriteGoAway(_lastStreamId, error.ErrorCode, System.Text.Encoding.ASCII.GetBytes(error.Message));
+                    _goAwaySent = true;
+                }
+
+                ConnectionErrors?.Invoke(this, error);
+            }
+
+            await DrainAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
+        {
+        }
+        finally
+        {
+            AbortAllStreams();
+            await DisposeAsync().ConfigureAwait(false);
+            _completion.TrySetResult();
+        }
+    }
+
+    /// <summary>Raised once when the connection ends with a protocol error (for logging).</summary>
+    public event EventHandler<Http2ConnectionException>? ConnectionErrors;
+
+    /// <summary>
+    /// Starts a graceful shutdown: GOAWAY(NO_ERROR) with the last stream id, refuse newer streams, close once the
+    /// streams in flight have answered. Safe from any thread.
+    /// </summary>
+    public void BeginShutdown()
+    {
+        lock (_sync)
+        {
+            if (!_goAwaySent)
+            {
+                _goAwaySent = true;
+                _writer.WriteGoAway(_lastStreamId, Http2ErrorCode.NoError, default);
+            }
+        }
+
+        RequestFlush();
+        CloseIfDrained();
+    }
+
+    /// <summary>Closes at once: streams in flight are aborted. For a shutdown whose grace period ran out.</summary>
+    public void Abort() => _readCancellation.Cancel();
+
+    private async Task ReadLoopAsync()
+    {
+        int buffered = 0;
+        while (true)
+        {
+            if (buffered == _readBuffer.Length)
+            {
+                // Cannot happen while frames are bounded by MaxFrameSize and the buffer holds one whole frame.
+                throw new Http2ConnectionException(Http2ErrorCode.InternalError, "read buffer full");
+            }
+
+            int read = await _transport.ReadAsync(_readBuffer.AsMemory(buffered), _readCancellation.Token).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return; // the peer closed its side
+            }
+
+            buffered += read;
+            Volatile.Write(ref _lastActivity, Environment.TickCount64);
+            BeginReadBatch();
+            int consumed = ProcessBuffered(_readBuffer.AsSpan(0, buffered));
+            if (consumed > 0)
+            {
+                _readBuffer.AsSpan(consumed, buffered - consumed).CopyTo(_readBuffer);
+                buffered -= consumed;
+            }
+
+            // Everything the batch produced (responses of inline handlers, PING and SETTINGS ACKs, WINDOW_UPDATEs)
+            // goes out in one write.
+            await FlushAsync().ConfigureAwait(false);
+            await WaitForOutputRoomAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Handles the preface and every whole frame in <paramref name="buffer"/>; returns the bytes consumed.</summary>
+    private int ProcessBuffered(ReadOnlySpan<byte> buffer)
+    {
+        int total = buffer.Length;
+        if (!_prefaceReceived)
+        {
+            int compare = Math.Min(buffer.Length, ClientPreface.Length);
+            if (!buffer[..compare].SequenceEqual(ClientPreface[..compare]))
+            {
+                throw new Http2ConnectionException(Http2ErrorCode.ProtocolError, "invalid connection preface");
+            }
+
+            if (compare < ClientPreface.Length)
+            {
+                return 0;
+            }
+
+            _prefaceReceived = true;
+            buffer = buffer[ClientPreface.Length..];
+        }
+
+        while (FrameReader.TryRead(ref buffer, _limits.MaxFrameSize, out FrameHeader header, out ReadOnlySpan<byte> payload))
+        {
+            ProcessFrame(header, payload);
+        }
+
+        return total - buffer.Length;
+    }
+
+    private void OnTimer()
+    {
+        long now = Environment.TickCount64;
+        if (!_settingsReceived)
+        {
+            // Handshake timeout: no preface and SETTINGS in time. Nothing to say to a peer that says nothing.
+            _readCancellation.Cancel();
+            return;
+        }
+
+        if (_limits.IdleTimeout <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        long idleFor = now - Volatile.Read(ref _lastActivity);
+        bool hasStreams;
+        lock (_sync)
+        {
+            hasStreams = _streams.Count > 0;
+        }
+
+        long idleLimit = (long)_limits.IdleTimeout.TotalMilliseconds;
+        if (!hasStreams && idleFor >= idleLimit)
+        {
+            BeginShutdown();
+            return;
+        }
+
+        ArmTimer(TimeSpan.FromMilliseconds(Math.Max(idleLimit - idleFor, 1000)));
+    }
+
+    private void ArmTimer(TimeSpan dueTime)
+    {
+        try
+        {
+            _timer.Change(dueTime, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
+
+    private void CloseIfDrained()
+    {
+        bool close;
+        lock (_sync)
+        {
+            close = (_goAwaySent || _peerGoAway) && _streams.Count == 0;
+        }
+
+        if (close)
+        {
+            // Flush what is queued (the GOAWAY, the last responses), then end the read loop.
+            _ = FlushThenCloseAsync();
+        }
+    }
+
+    private async Task FlushThenCloseAsync()
+    {
+        try
+        {
+            await DrainAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _readCancellation.Cancel();
+        }
+    }
+
+    private void AbortAllStreams()
+    {
+        Http2Stream[] streams;
+        lock (_sync)
+        {
+            streams = [.. _streams.Values];
+            foreach (Http2Stream stream in streams)
+            {
+                stream.LocalEnded = true;
+                stream.ReleasePending();
+            }
+
+            _streams.Clear();
+            _blockedStreams.Clear();
+        }
+
+        foreach (Http2Stream stream in streams)
+        {
+            if (stream.Dispatched)
+            {
+                _application.OnAborted(stream);
+            }
+
+            stream.ReleaseBody();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _timer.DisposeAsync().ConfigureAwait(false);
+        await _transport.DisposeAsync().ConfigureAwait(false);
+        lock (_sync)
+        {
+            if (!_flushing)
+            {
+                _writer.Dispose();
+            }
+
+            if (_readBuffer.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_readBuffer);
+                _readBuffer = [];
+            }
+
+            _headerBlock.Dispose();
+        }
+
+        // _readCancellation is not disposed: Abort() and a late timer may still cancel it, and without a timer
+        // of its own it holds nothing that needs disposing.
+    }
+}

@@ -1,0 +1,46 @@
+namespace KmsNative.Protocol.Http2;
+
+/// <summary>What one connection may ask of the server. Defaults suit kube-apiserver, which multiplexes every call on one connection.</summary>
+internal sealed record Http2Limits
+{
+    public const int DefaultMaxFrameSize = 16_384;     // RFC 9113 §6.5.2 initial value
+    public const int MaxWindowSize = int.MaxValue;      // RFC 9113 §6.9.1: 2^31-1
+
+    /// <summary>SETTINGS_MAX_CONCURRENT_STREAMS we advertise; streams above it are refused (RFC 9113 §5.1.2).</summary>
+    public int MaxConcurrentStreams { get; init; } = 256;
+
+    /// <summary>SETTINGS_MAX_FRAME_SIZE we advertise and enforce on receipt.</summary>
+    public int MaxFrameSize { get; init; } = DefaultMaxFrameSize;
+
+    /// <summary>SETTINGS_MAX_HEADER_LIST_SIZE we advertise; larger request headers are refused.</summary>
+    public int MaxHeaderListSize { get; init; } = 16 * 1024;
+
+    /// <summary>Largest gRPC request message, as gRPC's default (4 MiB).</summary>
+    public int MaxRequestMessageSize { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// SETTINGS_INITIAL_WINDOW_SIZE we advertise. Large enough that a KMS request (under 1 KiB, at most 4 MiB)
+    /// never waits for a WINDOW_UPDATE round trip.
+    /// </summary>
+    public int InitialStreamWindowSize { get; init; } = 1024 * 1024;
+
+    /// <summary>The connection-level receive window we open right after the preface (RFC 9113 §6.9.2 starts it at 65,535).</summary>
+    public int ConnectionWindowSize { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>Time allowed from accept to the client preface and its SETTINGS frame.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A connection with no open stream and no frame for this long is closed with GOAWAY(NO_ERROR). Zero disables it.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// RST_STREAM frames from the peer allowed per <see cref="ResetBurstWindow"/> before GOAWAY(ENHANCE_YOUR_CALM):
+    /// the "rapid reset" attack (CVE-2023-44487) costs us a handler per reset.
+    /// </summary>
+    public int MaxResetsPerWindow { get; init; } = 200;
+
+    public TimeSpan ResetBurstWindow { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Buffered output above which the connection stops reading until the peer drains it.</summary>
+    public int MaxBufferedOutput { get; init; } = 1024 * 1024;
+}

@@ -1,0 +1,158 @@
+using KmsNative.Protocol.Hpack;
+
+namespace KmsNative.Protocol.Http2;
+
+/// <summary>
+/// Receives decoded request fields, checks the RFC 9113 §8.2–8.3 rules for a request, and copies the fields into
+/// the stream's <see cref="RequestHeaders"/>. A rule broken makes the request malformed (§8.1.1: stream error
+/// PROTOCOL_ERROR); <see cref="Error"/> says which rule, for the log.
+/// Reused by one connection's read loop for every header block.
+/// </summary>
+internal sealed class RequestHeaderCollector : IHeaderHandler
+{
+    private RequestHeaders? _target;
+    private bool _regularSeen;
+
+    public string? Error { get; private set; }
+
+    public void Begin(RequestHeaders target)
+    {
+        _target = target;
+        _regularSeen = false;
+        Error = null;
+    }
+
+    /// <summary>Checks the block as a whole once it is decoded (§8.3.1: required pseudo-headers).</summary>
+    public void End()
+    {
+        if (Error is null && _target is { } headers && !(headers.HasMethod && headers.HasScheme && headers.HasPath))
+        {
+            Error = "request lacks :method, :scheme or :path";
+        }
+
+        _target = null;
+    }
+
+    public void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        if (Error is not null || _target is null)
+        {
+            return;
+        }
+
+        if (name.IsEmpty)
+        {
+            Error = "empty field name";
+            return;
+        }
+
+        // §8.2.1: field names are lowercase on the wire; uppercase makes the request malformed.
+        foreach (byte b in name)
+        {
+            if (b is >= (byte)'A' and <= (byte)'Z')
+            {
+                Error = "uppercase character in a field name";
+                return;
+            }
+        }
+
+        if (name[0] == (byte)':')
+        {
+            OnPseudoHeader(name, value);
+            return;
+        }
+
+        _regularSeen = true;
+        if (IsConnectionSpecific(name))
+        {
+            // §8.2.2: connection-specific fields are not allowed in HTTP/2.
+            Error = "connection-specific field";
+        }
+        else if (name.SequenceEqual("te"u8))
+        {
+            // §8.2.2: TE may appear but must contain only "trailers".
+            if (!value.SequenceEqual("trailers"u8))
+            {
+                Error = "te other than \"trailers\"";
+                return;
+            }
+
+            _target.SetTe(value);
+        }
+        else if (name.SequenceEqual("content-type"u8))
+        {
+            _target.SetContentType(value);
+        }
+        else if (name.SequenceEqual("content-length"u8))
+        {
+            _target.SetContentLength(value);
+        }
+        else
+        {
+            _target.AddField(name, value);
+        }
+    }
+
+    private void OnPseudoHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        RequestHeaders headers = _target!;
+        // §8.3: pseudo-headers come before regular fields, each at most once, and only the request ones.
+        if (_regularSeen)
+        {
+            Error = "pseudo-header after a regular field";
+        }
+        else if (name.SequenceEqual(":method"u8))
+        {
+            if (NotYetSet(headers.HasMethod))
+            {
+                headers.SetMethod(value);
+            }
+        }
+        else if (name.SequenceEqual(":scheme"u8))
+        {
+            if (NotYetSet(headers.HasScheme))
+            {
+                headers.SetScheme(value);
+            }
+        }
+        else if (name.SequenceEqual(":path"u8))
+        {
+            // §8.3.1: :path must not be empty for http or https URIs.
+            if (value.IsEmpty)
+            {
+                Error = "empty :path";
+                return;
+            }
+
+            if (NotYetSet(headers.HasPath))
+            {
+                headers.SetPath(value);
+            }
+        }
+        else if (name.SequenceEqual(":authority"u8))
+        {
+            if (NotYetSet(headers.HasAuthority))
+            {
+                headers.SetAuthority(value);
+            }
+        }
+        else
+        {
+            Error = "unknown or response pseudo-header";
+        }
+    }
+
+    private bool NotYetSet(bool alreadySet)
+    {
+        if (alreadySet)
+        {
+            Error = "duplicate pseudo-header";
+        }
+
+        return !alreadySet;
+    }
+
+    private static bool IsConnectionSpecific(ReadOnlySpan<byte> name) =>
+        name.SequenceEqual("connection"u8) || name.SequenceEqual("keep-alive"u8) || name.SequenceEqual("proxy-connection"u8)
+        || name.SequenceEqual("transfer-encoding"u8) || name.SequenceEqual("upgrade"u8);
+}
