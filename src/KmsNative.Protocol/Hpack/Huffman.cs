@@ -52,7 +52,8 @@ internal static class Huffman
     private static readonly uint[] s_transitions = BuildTransitions();
 
     /// <summary>The largest possible decoded length for <paramref name="encodedLength"/> bytes: 5 bits per symbol at best.</summary>
-    public static int GetMaxDecodedLength(int encodedLength) => (int)(encodedLength * 8L / 5);
+    /// <remarks>Clamped to <see cref="Array.MaxLength"/> so that a huge length claimed by a peer cannot overflow.</remarks>
+    public static int GetMaxDecodedLength(int encodedLength) => (int)Math.Min(encodedLength * 8L / 5, Array.MaxLength);
 
     /// <summary>
     /// Decodes <paramref name="source"/> into <paramref name="destination"/> and returns the number of bytes written.

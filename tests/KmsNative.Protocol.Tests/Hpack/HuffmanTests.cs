@@ -78,6 +78,15 @@ public class HuffmanTests
         Assert.Equal(source, decoded);
     }
 
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(5, 8)]
+    [InlineData(int.MaxValue, 0x7FFFFFC7)] // clamped to Array.MaxLength instead of overflowing
+    public void GetMaxDecodedLength_ReturnsEightFifthsClamped(int encodedLength, int expected)
+    {
+        Assert.Equal(expected, Huffman.GetMaxDecodedLength(encodedLength));
+    }
+
     [Fact]
     public void Decode_Empty_ReturnsZero()
     {
