@@ -1,6 +1,126 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+using KmsNative.Kms;
+using KmsNative.Protocol.Grpc;
+using KmsNative.Protocol.Http2;
+using KmsNative.Protocol.Server;
+
 namespace KmsNative;
 
+/// <summary>Flags → backend → socket → serve until SIGTERM/SIGINT → graceful stop. Nothing reusable lives here.</summary>
 internal static class Program
 {
-    private static int Main() => 0;
+    private static async Task<int> Main(string[] args)
+    {
+        OptionsResult parsed = Options.Parse(args);
+        if (parsed.Options is not { } options)
+        {
+            (parsed.ExitCode == 0 ? Console.Out : Console.Error).Write(parsed.Message.EndsWith('\n') ? parsed.Message : parsed.Message + "\n");
+            return parsed.ExitCode;
+        }
+
+        Log.Configure(options.LogFormatJson, options.Verbosity);
+        if (options.PrintVersion)
+        {
+            Console.Out.Write(BuildInfo.VersionJson + "\n");
+            return 0;
+        }
+
+        Log.Always("Starting KeyManagementServiceServer service", ("version", BuildInfo.Version), ("backend", options.Backend));
+        IKmsBackend? backend = CreateBackend(options, out string backendError);
+        if (backend is null)
+        {
+            Log.Error(backendError);
+            return 1;
+        }
+
+        UnixSocketListener listener;
+        try
+        {
+            listener = UnixSocketListener.Bind(options.ListenAddress, options.SocketMode);
+        }
+        catch (ListenerException ex)
+        {
+            Log.Error(ex.Message);
+            return 1;
+        }
+
+        using (listener)
+        {
+            return await ServeAsync(options, backend, listener).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<int> ServeAsync(Options options, IKmsBackend backend, UnixSocketListener listener)
+    {
+        var limits = new Http2Limits();
+        var binder = new UnaryServiceBinder();
+        KmsNative.Kms.V2.KeyManagementService.BindService(binder, new KmsV2Service(backend));
+        KmsNative.Kms.V1Beta1.KeyManagementService.BindService(binder, new KmsV1Beta1Service(backend, BuildInfo.Version));
+        var grpc = new GrpcServer(binder.Build(), limits.MaxRequestMessageSize);
+        grpc.HandlerFailed += (method, exception) => Log.Error("handler failed", ("method", method), ("error", exception.GetType().Name + ": " + exception.Message));
+        var server = new Http2Server(listener.Socket, grpc, limits, listener.Address.ToString());
+        server.ConnectionFailed += (_, error) => Log.Info("connection closed on a protocol error", ("code", error.ErrorCode), ("error", error.Message));
+
+        var stop = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true; // we exit ourselves, after draining
+            stop.TrySetResult(context.Signal);
+        }
+
+        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+
+        Task accepting = server.AcceptLoopAsync();
+        Log.Always("Listening for connections", ("addr", "unix://" + listener.Address));
+        PosixSignal signal = await stop.Task.ConfigureAwait(false);
+
+        Log.Always("Shutting down", ("signal", signal), ("gracePeriod", options.ShutdownGracePeriod));
+        await server.ShutdownAsync(options.ShutdownGracePeriod).ConfigureAwait(false);
+        await accepting.ConfigureAwait(false);
+        (backend as IDisposable)?.Dispose();
+        return 0;
+    }
+
+#pragma warning disable CA1859 // the return type is the seam the Key Vault backend plugs into
+    private static IKmsBackend? CreateBackend(Options options, out string error)
+    {
+        error = "";
+        if (options.Backend == Options.BackendInMemory)
+        {
+            Log.Warning("using the in-memory backend: a process-local key that is lost on exit; for tests and benchmarks only");
+            return new InMemoryBackend(options.InMemoryDelay);
+        }
+
+        error = "the Azure Key Vault backend is not available in this build yet; run with --backend in-memory for tests";
+        return null;
+    }
+#pragma warning restore CA1859
+}
+
+/// <summary>What --version prints, in the Go plugin's JSON shape.</summary>
+internal static class BuildInfo
+{
+    public static string Version { get; } = ReadVersion(out _);
+
+    public static string VersionJson
+    {
+        get
+        {
+            ReadVersion(out string commit);
+            return $"{{\"BuildVersion\":\"{Version}\",\"GitCommit\":\"{commit}\",\"BuildDate\":\"{BuildDate}\"}}";
+        }
+    }
+
+    private static string BuildDate =>
+        typeof(BuildInfo).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "BuildDate")?.Value is { Length: > 0 } date ? date : "unknown";
+
+    private static string ReadVersion(out string commit)
+    {
+        string informational = typeof(BuildInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+        int plus = informational.IndexOf('+', StringComparison.Ordinal);
+        commit = plus < 0 ? "unknown" : informational[(plus + 1)..];
+        return plus < 0 ? informational : informational[..plus];
+    }
 }

@@ -1,0 +1,66 @@
+using Google.Protobuf;
+using Grpc.Core;
+using KmsNative.Kms.V2;
+
+namespace KmsNative.Kms;
+
+/// <summary>
+/// KMS v2 (/v2.KeyManagementService). Status reports version "v2beta1", as Azure/kubernetes-kms does:
+/// kube-apiserver accepts v2 and v2beta1 but rejects a change of it within one apiserver process.
+/// </summary>
+internal sealed class KmsV2Service : KeyManagementService.KeyManagementServiceBase
+{
+    public const string StatusVersion = "v2beta1";
+
+    private readonly IKmsBackend _backend;
+
+    public KmsV2Service(IKmsBackend backend)
+    {
+        _backend = backend;
+    }
+
+    public override async Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
+    {
+        BackendStatus status = await _backend.GetStatusAsync(context.CancellationToken).ConfigureAwait(false);
+        return new StatusResponse
+        {
+            Version = StatusVersion,
+            Healthz = status.Healthy ? "ok" : status.Reason,
+            KeyId = status.KeyId,
+        };
+    }
+
+    public override async Task<EncryptResponse> Encrypt(EncryptRequest request, ServerCallContext context)
+    {
+        if (request.Plaintext.IsEmpty)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "plaintext is empty"));
+        }
+
+        EncryptedDek result = await _backend.EncryptAsync(KmsApiVersion.V2, request.Plaintext.Memory, context.CancellationToken).ConfigureAwait(false);
+        var response = new EncryptResponse
+        {
+            Ciphertext = UnsafeByteOperations.UnsafeWrap(result.Ciphertext),
+            KeyId = result.KeyId,
+        };
+        foreach ((string key, byte[] value) in result.Annotations)
+        {
+            response.Annotations.Add(key, UnsafeByteOperations.UnsafeWrap(value));
+        }
+
+        return response;
+    }
+
+    public override async Task<DecryptResponse> Decrypt(DecryptRequest request, ServerCallContext context)
+    {
+        if (request.Ciphertext.IsEmpty)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "ciphertext is empty"));
+        }
+
+        var input = new DecryptInput(request.Ciphertext.Memory, request.KeyId, request.Annotations);
+        byte[] plaintext = await _backend.DecryptAsync(KmsApiVersion.V2, input, context.CancellationToken).ConfigureAwait(false);
+        // No copy: the server zeroes this array once the response is serialized (ISensitiveMessage).
+        return new DecryptResponse { Plaintext = UnsafeByteOperations.UnsafeWrap(plaintext) };
+    }
+}

@@ -1,0 +1,131 @@
+using System.Net.Sockets;
+using KmsNative.Protocol.Http2;
+
+namespace KmsNative.Protocol.Server;
+
+/// <summary>
+/// Accepts connections on a listening socket and runs one <see cref="Http2Connection"/> per connection.
+/// Graceful shutdown: stop accepting, GOAWAY every connection, let calls in flight answer within a grace period,
+/// then abort what is left.
+/// </summary>
+internal sealed class Http2Server
+{
+    private readonly Socket _listener;
+    private readonly IHttp2Application _application;
+    private readonly Http2Limits _limits;
+    private readonly int _maxConnections;
+    private readonly string _name;
+    private readonly HashSet<Http2Connection> _connections = [];
+    private readonly Lock _sync = new();
+    private bool _stopping;
+    private long _connectionCount;
+
+    public Http2Server(Socket listener, IHttp2Application application, Http2Limits limits, string name, int maxConnections = 128)
+    {
+        _listener = listener;
+        _application = application;
+        _limits = limits;
+        _name = name;
+        _maxConnections = maxConnections;
+    }
+
+    /// <summary>Raised when a connection ends on a protocol error (for the log).</summary>
+    public event EventHandler<Http2ConnectionException>? ConnectionFailed;
+
+    public int ConnectionCount
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _connections.Count;
+            }
+        }
+    }
+
+    /// <summary>Accepts until the listener is closed by <see cref="ShutdownAsync"/>.</summary>
+    public async Task AcceptLoopAsync()
+    {
+        while (true)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                lock (_sync)
+                {
+                    if (_stopping)
+                    {
+                        return;
+                    }
+                }
+
+                continue; // a failed accept (EMFILE, a client that left) must not stop the server
+            }
+
+            Http2Connection connection;
+            lock (_sync)
+            {
+                if (_stopping || _connections.Count >= _maxConnections)
+                {
+                    socket.Dispose();
+                    continue;
+                }
+
+                long id = ++_connectionCount;
+                connection = new Http2Connection(new NetworkStream(socket, ownsSocket: true), _application, _limits, $"unix:{_name}#{id}");
+                _connections.Add(connection);
+            }
+
+            connection.ConnectionErrors += (sender, error) => ConnectionFailed?.Invoke(sender, error);
+            _ = RunConnectionAsync(connection);
+        }
+    }
+
+    public async Task ShutdownAsync(TimeSpan gracePeriod)
+    {
+        Http2Connection[] connections;
+        lock (_sync)
+        {
+            _stopping = true;
+            connections = [.. _connections];
+        }
+
+        _listener.Dispose();
+        foreach (Http2Connection connection in connections)
+        {
+            connection.BeginShutdown();
+        }
+
+        Task all = Task.WhenAll(connections.Select(c => c.Completion));
+        if (await Task.WhenAny(all, Task.Delay(gracePeriod)).ConfigureAwait(false) != all)
+        {
+            foreach (Http2Connection connection in connections)
+            {
+                connection.Abort();
+            }
+
+            await all.ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunConnectionAsync(Http2Connection connection)
+    {
+        try
+        {
+            // Leave the accept loop's thread at once: the connection's first read should not delay the next accept.
+            await Task.Yield();
+            await connection.RunAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_sync)
+            {
+                _connections.Remove(connection);
+            }
+        }
+    }
+}
