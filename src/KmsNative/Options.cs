@@ -146,8 +146,8 @@ internal sealed record Options
         return OptionsResult.Ok(options);
     }
 
-    /// <summary>utils.SanitizeString of the Go plugin: trim spaces, then double quotes, then spaces again.</summary>
-    public static string Sanitize(string value) => value.Trim(' ').Trim('"').Trim(' ');
+    /// <summary>utils.SanitizeString of the Go plugin: trim white space, then double quotes, then white space again.</summary>
+    public static string Sanitize(string value) => value.Trim().Trim('"').Trim();
 
     public static string Usage(GoFlagSet flags)
     {

@@ -1,0 +1,95 @@
+namespace KmsNative.Tests.Cli;
+
+public class OptionsTests
+{
+    [Fact]
+    public void Parse_NoArguments_HasGoPluginDefaults()
+    {
+        OptionsResult result = Options.Parse([]);
+        Options options = Assert.IsType<Options>(result.Options);
+        Assert.Equal("/opt/azurekms.socket", options.ListenAddress.Path);
+        Assert.False(options.ListenAddress.IsAbstract);
+        Assert.Equal("/etc/kubernetes/azure.json", options.ConfigFilePath);
+        Assert.Equal(8787, options.HealthzPort);
+        Assert.Equal("/healthz", options.HealthzPath);
+        Assert.Equal(TimeSpan.FromSeconds(20), options.HealthzTimeout);
+        Assert.Equal("8095", options.MetricsAddress);
+        Assert.Equal(7788, options.ProxyPort);
+        Assert.Equal(Options.BackendKeyVault, options.Backend);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, options.SocketMode);
+    }
+
+    [Fact]
+    public void Parse_DeprecatedConfigFilePath_IsAcceptedAndIgnored()
+    {
+        // The Go plugin discards -configFilePath; the default of -config-file-path stays in force.
+        Options options = Options.Parse(["-configFilePath=/other/azure.json"]).Options!;
+        Assert.Equal("/etc/kubernetes/azure.json", options.ConfigFilePath);
+    }
+
+    [Theory]
+    [InlineData("  \"kv\"  ")]
+    [InlineData("\" kv \"")]
+    [InlineData("\tkv\n")]
+    [InlineData("kv")]
+    public void Parse_KeyVaultFlags_AreSanitizedAsTheGoPlugin(string raw)
+    {
+        // utils.SanitizeString: TrimSpace, Trim quotes, TrimSpace.
+        Options options = Options.Parse([$"--keyvault-name={raw}", $"--key-name={raw}", $"--key-version={raw}"]).Options!;
+        Assert.Equal("kv", options.KeyVaultName);
+        Assert.Equal("kv", options.KeyName);
+        Assert.Equal("kv", options.KeyVersion);
+    }
+
+    [Theory]
+    [InlineData("--v=256", 1, "invalid log level 256")]
+    [InlineData("--metrics-backend=statsd", 1, "unsupported metrics backend 'statsd'")]
+    [InlineData("--listen-addr=tcp://127.0.0.1:1", 1, "must start with unix://")]
+    [InlineData("--listen-addr=unix://", 1, "socket path is empty")]
+    [InlineData("--backend=vault", 1, "unknown --backend 'vault'")]
+    [InlineData("--socket-mode=0999", 1, "invalid --socket-mode '0999'")]
+    [InlineData("--shutdown-grace-period=-1s", 1, "must not be negative")]
+    [InlineData("--healthz-timeout=20", 2, "invalid value \"20\" for flag -healthz-timeout")]
+    [InlineData("--nope", 2, "flag provided but not defined: -nope")]
+    public void Parse_BadValue_ExitsWithClearMessage(string arg, int exitCode, string message)
+    {
+        OptionsResult result = Options.Parse([arg]);
+        Assert.Null(result.Options);
+        Assert.Equal(exitCode, result.ExitCode);
+        Assert.Contains(message, result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_FlagError_IncludesUsage()
+    {
+        OptionsResult result = Options.Parse(["--nope"]);
+        Assert.Contains("Usage of kmsnative:", result.Message, StringComparison.Ordinal);
+        Assert.Contains("-listen-addr string", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_Help_ExitsZeroWithUsage()
+    {
+        OptionsResult result = Options.Parse(["-h"]);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("(default \"unix:///opt/azurekms.socket\")", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_MetricsBackend_IsCaseInsensitive()
+    {
+        Assert.Equal("prometheus", Options.Parse(["--metrics-backend=Prometheus"]).Options!.MetricsBackend);
+    }
+
+    [Fact]
+    public void Parse_KmsNativeFlags()
+    {
+        Options options = Options.Parse(["--backend", "in-memory", "--in-memory-delay=250ms", "--socket-mode=0660", "--shutdown-grace-period=3s", "--listen-addr=unix:///@kms"]).Options!;
+        Assert.Equal(Options.BackendInMemory, options.Backend);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), options.InMemoryDelay);
+        Assert.Equal((UnixFileMode)0x1B0, options.SocketMode);
+        Assert.Equal(TimeSpan.FromSeconds(3), options.ShutdownGracePeriod);
+        Assert.True(options.ListenAddress.IsAbstract);
+        Assert.Equal("kms", options.ListenAddress.Path);
+    }
+}
