@@ -17,7 +17,8 @@ internal sealed class InMemoryBackend : IKmsBackend, IDisposable
 
     private static readonly Status s_notOurs = new(StatusCode.InvalidArgument, "ciphertext was not produced by this key, or was altered");
 
-    private readonly AesGcm _aes;
+    private readonly AesGcm _aes; // not thread-safe: every use holds _aesLock (concurrent calls corrupted each other)
+    private readonly Lock _aesLock = new();
     private readonly TimeSpan _delay;
     private readonly TimeProvider _time;
     private readonly Dictionary<string, byte[]> _annotations = new() { [AnnotationKey] = "1"u8.ToArray() };
@@ -46,7 +47,11 @@ internal sealed class InMemoryBackend : IKmsBackend, IDisposable
         byte[] ciphertext = new byte[NonceSize + plaintext.Length + TagSize];
         Span<byte> nonce = ciphertext.AsSpan(0, NonceSize);
         RandomNumberGenerator.Fill(nonce);
-        _aes.Encrypt(nonce, plaintext.Span, ciphertext.AsSpan(NonceSize, plaintext.Length), ciphertext.AsSpan(NonceSize + plaintext.Length));
+        lock (_aesLock)
+        {
+            _aes.Encrypt(nonce, plaintext.Span, ciphertext.AsSpan(NonceSize, plaintext.Length), ciphertext.AsSpan(NonceSize + plaintext.Length));
+        }
+
         return new EncryptedDek(ciphertext, KeyId, _annotations);
     }
 
@@ -76,7 +81,10 @@ internal sealed class InMemoryBackend : IKmsBackend, IDisposable
         byte[] plaintext = GC.AllocateUninitializedArray<byte>(ciphertext.Length - NonceSize - TagSize, pinned: true);
         try
         {
-            _aes.Decrypt(ciphertext[..NonceSize], ciphertext[NonceSize..^TagSize], ciphertext[^TagSize..], plaintext);
+            lock (_aesLock)
+            {
+                _aes.Decrypt(ciphertext[..NonceSize], ciphertext[NonceSize..^TagSize], ciphertext[^TagSize..], plaintext);
+            }
         }
         catch (AuthenticationTagMismatchException)
         {
