@@ -9,7 +9,7 @@ internal static class PeerScenarios
     /// <summary>localhost: kube-apiserver KMS v2 since 1.32; path: KMS v1 and older v2; escaped: newer grpc-go.</summary>
     public static readonly string[] Authorities = ["localhost", "path", "escaped"];
 
-    public static readonly string[] Scenarios = ["v2", "v1", "concurrent", "deadline", "unknown-method", "tampered"];
+    public static readonly string[] Scenarios = ["v2", "v1", "concurrent", "deadline", "unknown-method", "tampered", "no-message"];
 
     public static TheoryData<string, string> AuthorityByScenario()
     {

@@ -10,7 +10,7 @@ const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 
-const SCENARIO_NAMES = ['v2', 'v1', 'concurrent', 'unknown-method', 'tampered']; // "all"; deadline needs a slow server
+const SCENARIO_NAMES = ['v2', 'v1', 'concurrent', 'unknown-method', 'tampered', 'no-message']; // "all"; deadline needs a slow server
 
 function usage(message) {
   process.stderr.write(`kmsclient.js: ${message}\n` +
@@ -127,6 +127,17 @@ class KmsClient {
       const metadata = new grpc.Metadata({ waitForReady: true });
       this.raw.makeUnaryRequest(methodPath, (b) => b, (b) => b, body, metadata,
         { deadline: Date.now() + timeoutMs }, (err, response) => (err ? reject(err) : resolve(response)));
+    });
+  }
+
+  // A client-streaming call that ends its request stream with no message: what a unary server sees as a unary
+  // call whose request never arrives.
+  noMessageCall(methodPath, timeoutMs = this.timeoutMs) {
+    return new Promise((resolve, reject) => {
+      const metadata = new grpc.Metadata({ waitForReady: true });
+      const call = this.raw.makeClientStreamRequest(methodPath, (b) => b, (b) => b, metadata,
+        { deadline: Date.now() + timeoutMs }, (err, response) => (err ? reject(err) : resolve(response)));
+      call.end();
     });
   }
 
@@ -339,9 +350,32 @@ async function runTampered(client, check) {
   check.pass('tampered: v2 Decrypt of the original ciphertext afterwards: OK');
 }
 
+// The server must answer a unary call whose request stream ends with no message with an error status, promptly.
+async function runNoMessage(client, check) {
+  for (const method of ['/v2.KeyManagementService/Encrypt', '/v2.KeyManagementService/Status',
+    '/v1beta1.KeyManagementService/Encrypt']) {
+    const started = Date.now();
+    const { err } = await settle(client.noMessageCall(method));
+    const elapsed = Date.now() - started;
+    if (!err) {
+      check.fail(`no request message to ${method}: answered OK; want an error status`);
+    } else if (err.code === grpc.status.DEADLINE_EXCEEDED || err.code === grpc.status.CANCELLED) {
+      check.fail(`no request message to ${method}: no answer before the ${client.timeoutMs}ms deadline (${err.message})`);
+    } else {
+      check.pass(`no request message to ${method}: ${codeName(err)} after ${elapsed}ms`);
+    }
+  }
+  const after = await settle(client.call(client.v2, 'Status', {}));
+  if (after.err) {
+    check.fail(`no request message: v2 Status afterwards: ${after.err.message}`);
+    return;
+  }
+  check.pass('no request message: v2 Status afterwards: OK');
+}
+
 const SCENARIOS = {
   v2: runV2, v1: runV1, concurrent: runConcurrent, deadline: runDeadline,
-  'unknown-method': runUnknownMethod, tampered: runTampered,
+  'unknown-method': runUnknownMethod, tampered: runTampered, 'no-message': runNoMessage,
 };
 
 async function main() {

@@ -43,11 +43,12 @@ var scenarios = map[string]func(*client, options){
 	"deadline":       runDeadline,
 	"unknown-method": runUnknownMethod,
 	"tampered":       runTampered,
+	"no-message":     runNoMessage,
 }
 
 // scenarioNames is the order "all" runs them in. "deadline" is left out of "all": it needs a server started with
 // --in-memory-delay, which makes every other scenario slow.
-var scenarioNames = []string{"v2", "v1", "concurrent", "unknown-method", "tampered"}
+var scenarioNames = []string{"v2", "v1", "concurrent", "unknown-method", "tampered", "no-message"}
 
 func main() {
 	var o options

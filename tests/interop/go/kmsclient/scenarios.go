@@ -4,12 +4,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -371,4 +373,36 @@ func runTampered(c *client, _ options) {
 		return
 	}
 	c.pass("tampered: v2 Decrypt of the original ciphertext afterwards: OK")
+}
+
+// runNoMessage ends a unary call's request stream without any message (HEADERS, then an empty DATA frame with
+// END_STREAM). The server must answer with an error status promptly; a hang until our deadline is a failure.
+func runNoMessage(c *client, _ options) {
+	for _, method := range []string{v2Encrypt, v2Status, v1Encrypt} {
+		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+		start := time.Now()
+		cs, err := c.cc.NewStream(ctx, &grpc.StreamDesc{ClientStreams: true}, method)
+		if err == nil {
+			err = cs.CloseSend()
+		}
+		if err == nil {
+			var response []byte
+			err = cs.RecvMsg(&response)
+		}
+		cancel()
+		elapsed := time.Since(start).Round(time.Millisecond)
+		switch code := status.Code(err); code {
+		case codes.OK:
+			c.fail("no request message to %s: answered OK; want an error status", method)
+		case codes.DeadlineExceeded, codes.Canceled:
+			c.fail("no request message to %s: no answer before the %v deadline (%v)", method, c.timeout, err)
+		default:
+			c.pass("no request message to %s: %v after %v", method, code, elapsed)
+		}
+	}
+	if _, _, _, err := c.v2StatusCall(); err != nil {
+		c.fail("no request message: v2 Status afterwards: %v", err)
+		return
+	}
+	c.pass("no request message: v2 Status afterwards: OK")
 }
