@@ -19,4 +19,19 @@ public sealed class GrpcGoInteropTests(KmsNativeFixture fixture) : IClassFixture
         Assert.True(exitCode == 0,
             PeerScenarios.FailureMessage("artifacts/interop/kmsclient-go", arguments, exitCode, output, server));
     }
+
+    [Fact]
+    public async Task KmsClientGo_FourProcessesInParallel_AllExitZero()
+    {
+        // Four processes, four connections: the server's handlers run in parallel, not one connection's worth.
+        string client = InteropPaths.GoClient;
+        KmsNativeServer server = fixture.Normal;
+        List<string> arguments = [.. PeerScenarios.Arguments(server, "localhost", "concurrent"), "-n", "1000", "-concurrency", "32"];
+
+        (int ExitCode, string Output)[] runs = await Task.WhenAll(Enumerable.Range(0, 4).Select(
+            _ => CapturedProcess.RunAsync(client, arguments, PeerScenarios.RunTimeout)));
+
+        Assert.All(runs, run => Assert.True(run.ExitCode == 0,
+            PeerScenarios.FailureMessage("artifacts/interop/kmsclient-go", arguments, run.ExitCode, run.Output, server)));
+    }
 }

@@ -119,6 +119,57 @@ public sealed class GrpcNetClientInteropTests(KmsNativeFixture fixture) : IClass
     }
 
     [Fact]
+    public async Task V2EncryptDecrypt_FourConnectionsInParallel_AllSucceed()
+    {
+        // kube-apiserver replicas, the health checker and v1 share one plugin: calls arrive on several connections
+        // at once, so handlers run in parallel (one connection alone may serialize them).
+        const int Connections = 4;
+        const int RoundTripsPerConnection = 500;
+        GrpcChannel[] channels = [.. Enumerable.Range(0, Connections).Select(_ => UdsGrpcChannel.Create(fixture.Normal.SocketPath))];
+        try
+        {
+            async Task<string?> RoundTrips(GrpcChannel channel, int connection)
+            {
+                var client = new V2.KeyManagementService.KeyManagementServiceClient(channel);
+                for (int i = 0; i < RoundTripsPerConnection; i++)
+                {
+                    ByteString plaintext = ByteString.CopyFromUtf8($"connection {connection} plaintext {i}");
+                    try
+                    {
+                        V2.EncryptResponse encrypted = await client.EncryptAsync(
+                            new V2.EncryptRequest { Plaintext = plaintext }, Options());
+                        var request = new V2.DecryptRequest { Ciphertext = encrypted.Ciphertext, KeyId = encrypted.KeyId };
+                        request.Annotations.Add(encrypted.Annotations);
+                        V2.DecryptResponse decrypted = await client.DecryptAsync(request, Options());
+                        if (decrypted.Plaintext != plaintext)
+                        {
+                            return $"connection {connection} round trip {i}: wrong plaintext";
+                        }
+                    }
+                    catch (RpcException ex)
+                    {
+                        return $"connection {connection} round trip {i}: {ex.Status}";
+                    }
+                }
+
+                return null;
+            }
+
+            string?[] failures = await Task.WhenAll(channels.Select((c, n) => Task.Run(() => RoundTrips(c, n))));
+
+            Assert.True(failures.All(f => f is null),
+                string.Join("\n", failures.Where(f => f is not null)) + $"\n--- kmsnative output ---\n{fixture.Normal.Output}");
+        }
+        finally
+        {
+            foreach (GrpcChannel channel in channels)
+            {
+                channel.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public async Task V2Status_200ConcurrentCallsOnOneChannel_AllSucceed()
     {
         using GrpcChannel channel = UdsGrpcChannel.Create(fixture.Normal.SocketPath);
