@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs everything the tests need on a fresh Debian 12 machine with the .NET SDK, as root; idempotent and
+# fast when all is present. Each part has its own script so it can be run alone.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+for script in "$root"/build/install-*-deps.sh; do
+  bash "$script"
+done
