@@ -1,0 +1,8 @@
+namespace KmsNative.KeyVault.Client;
+
+/// <summary>
+/// The answer to encrypt/decrypt/wrapKey/unwrapKey: the key id Key Vault used, the result (for encrypt and wrapKey
+/// the base64url text exactly as the service sent it, since the Go plugin stores those ASCII bytes as the ciphertext),
+/// and the response headers the Go plugin copies into KMS v2 annotations.
+/// </summary>
+internal sealed record KeyOperationResult(string KeyId, string Value, string? Date, string? RequestId, string? Region);

@@ -1,0 +1,33 @@
+using Azure.Core;
+
+namespace KmsNative.KeyVault.Client;
+
+/// <summary>
+/// Azure.Core client options for our Key Vault client: retries on 408/429/5xx honouring Retry-After, bounded by the
+/// caller's token (the gRPC deadline), and the user agent "kmsnative/&lt;version&gt;".
+/// </summary>
+internal sealed class KeyVaultClientOptions : ClientOptions
+{
+    public KeyVaultClientOptions(string version)
+    {
+        // ApplicationId prefixes the User-Agent header; Azure.Core limits it to 24 characters.
+        Diagnostics.ApplicationId = ("kmsnative/" + version) is { Length: <= 24 } id ? id : "kmsnative";
+        Diagnostics.IsLoggingEnabled = false;        // Azure.Core's event-source logging could carry headers
+        Diagnostics.IsDistributedTracingEnabled = false;
+        Diagnostics.IsTelemetryEnabled = true;
+        Retry.Mode = RetryMode.Exponential;
+        Retry.MaxRetries = 4;
+        Retry.Delay = TimeSpan.FromMilliseconds(200);
+        Retry.MaxDelay = TimeSpan.FromSeconds(2);
+        Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+    }
+
+    /// <summary>The Key Vault REST API version this client speaks.</summary>
+    public string ApiVersion { get; init; } = "7.5";
+
+    /// <summary>
+    /// Proxy mode (--proxy-mode): every request also carries this x-azure-proxy-target value. The vault URL is then
+    /// the proxy's plain-HTTP URL; Key Vault's key ids stay the real ones.
+    /// </summary>
+    public string? ProxyTarget { get; init; }
+}

@@ -1,0 +1,160 @@
+using System.Text;
+using Google.Protobuf;
+using Grpc.Core;
+using KmsNative.KeyVault.Client;
+using KmsNative.Kms;
+
+namespace KmsNative.KeyVault;
+
+/// <summary>
+/// KMS semantics of Azure/kubernetes-kms over our Key Vault client, byte for byte where stored data depends on it:
+/// v1beta1 uses RSA1_5 and v2 RSA-OAEP-256; the ciphertext is the ASCII of Key Vault's unpadded base64url result;
+/// v2 responses carry the key id hash and the five *.azure.akv.io annotations, and v2 Decrypt checks them first.
+/// Status does not call Key Vault each time (the Go plugin encrypts and decrypts on every poll): it reports
+/// <see cref="KeyVaultHealth"/>, which Key Vault answers refresh.
+/// </summary>
+internal sealed class KeyVaultBackend : IKmsBackend
+{
+    public const string AlgorithmAnnotation = "algorithm.azure.akv.io";
+    public const string VersionAnnotation = "version.azure.akv.io";
+    public const string DateAnnotation = "date.azure.akv.io";
+    public const string RequestIdAnnotation = "x-ms-request-id.azure.akv.io";
+    public const string RegionAnnotation = "x-ms-keyvault-region.azure.akv.io";
+    public const string EncryptionResponseVersion = "1";
+
+    private readonly KeyVaultClient _client;
+    private readonly KeyReference _key;
+    private readonly KeyVaultHealth _health;
+
+    public KeyVaultBackend(KeyVaultClient client, KeyReference key, KeyVaultHealth health)
+    {
+        _client = client;
+        _key = key;
+        _health = health;
+    }
+
+    public ValueTask<BackendStatus> GetStatusAsync(CancellationToken cancellationToken) => _health.GetStatusAsync(cancellationToken);
+
+    public async ValueTask<EncryptedDek> EncryptAsync(KmsApiVersion api, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
+    {
+        string algorithm = AlgorithmFor(api);
+        KeyOperationResult result;
+        try
+        {
+            result = await _client.EncryptAsync(_key.Name, _key.Version, algorithm, plaintext.Span, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            throw _health.Report(KeyVaultErrors.ToRpcException(ex, cancellationToken));
+        }
+
+        // The Go plugin refuses a result from another key than the flags name: data would be stored under a
+        // key_id that does not describe it.
+        string resultHash = KeyReference.Hash(result.KeyId);
+        if (resultHash != _key.KeyIdHash)
+        {
+            throw _health.Report(new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"key id initialized does not match with the key id from encryption result, expected: {_key.KeyIdHash}, got: {resultHash} (Key Vault answered for {result.KeyId}, the flags name {_key.KeyUrl})")));
+        }
+
+        _health.ReportSuccess();
+        byte[] ciphertext = Encoding.ASCII.GetBytes(result.Value);
+        if (api == KmsApiVersion.V1Beta1)
+        {
+            return new EncryptedDek(ciphertext, _key.KeyIdHash, s_noAnnotations);
+        }
+
+        var annotations = new Dictionary<string, byte[]>(5, StringComparer.Ordinal)
+        {
+            [DateAnnotation] = Encoding.UTF8.GetBytes(result.Date ?? ""),
+            [RequestIdAnnotation] = Encoding.UTF8.GetBytes(result.RequestId ?? ""),
+            [RegionAnnotation] = Encoding.UTF8.GetBytes(result.Region ?? ""),
+            [VersionAnnotation] = Encoding.UTF8.GetBytes(EncryptionResponseVersion),
+            [AlgorithmAnnotation] = Encoding.UTF8.GetBytes(KeyVaultAlgorithm.RsaOaep256),
+        };
+        return new EncryptedDek(ciphertext, _key.KeyIdHash, annotations);
+    }
+
+    public async ValueTask<byte[]> DecryptAsync(KmsApiVersion api, DecryptInput input, CancellationToken cancellationToken)
+    {
+        if (api == KmsApiVersion.V2)
+        {
+            ValidateV2(input);
+        }
+
+        if (!IsBase64UrlText(input.Ciphertext.Span))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument,
+                "ciphertext is not the unpadded base64url text Key Vault produces; it was not written by this plugin or by Azure/kubernetes-kms"));
+        }
+
+        string ciphertext = Encoding.ASCII.GetString(input.Ciphertext.Span);
+        KeyOperationResult result;
+        try
+        {
+            result = await _client.DecryptAsync(_key.Name, _key.Version, AlgorithmFor(api), ciphertext, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            RpcException error = KeyVaultErrors.ToRpcException(ex, cancellationToken);
+            // A bad ciphertext says nothing about the vault's health.
+            throw error.StatusCode == StatusCode.InvalidArgument ? error : _health.Report(error);
+        }
+
+        _health.ReportSuccess();
+        if (!Base64UrlCodec.TryDecode(result.Value, out byte[] plaintext))
+        {
+            throw new RpcException(new Status(StatusCode.Internal, "failed to base64 decode result: Key Vault's decrypt value is not unpadded base64url"));
+        }
+
+        return plaintext;
+    }
+
+    /// <summary>Azure/kubernetes-kms's checks, in its order and with its messages, so operators' runbooks still match.</summary>
+    private void ValidateV2(DecryptInput input)
+    {
+        if (input.Annotations.Count == 0)
+        {
+            throw Invalid("invalid annotations, annotations cannot be empty");
+        }
+
+        if (input.KeyId != _key.KeyIdHash)
+        {
+            throw Invalid($"key id {input.KeyId} does not match expected key id {_key.KeyIdHash} used for encryption");
+        }
+
+        string algorithm = AnnotationText(input, AlgorithmAnnotation);
+        if (algorithm != KeyVaultAlgorithm.RsaOaep256)
+        {
+            throw Invalid($"algorithm {algorithm} does not match expected algorithm {KeyVaultAlgorithm.RsaOaep256} used for encryption");
+        }
+
+        string version = AnnotationText(input, VersionAnnotation);
+        if (version != EncryptionResponseVersion)
+        {
+            throw Invalid($"version {version} does not match expected version {EncryptionResponseVersion} used for encryption");
+        }
+    }
+
+    private static string AnnotationText(DecryptInput input, string key) =>
+        input.Annotations.TryGetValue(key, out ByteString? value) ? value.ToStringUtf8() : "";
+
+    private static RpcException Invalid(string message) => new(new Status(StatusCode.InvalidArgument, message));
+
+    private static string AlgorithmFor(KmsApiVersion api) => api == KmsApiVersion.V1Beta1 ? KeyVaultAlgorithm.Rsa15 : KeyVaultAlgorithm.RsaOaep256;
+
+    private static bool IsBase64UrlText(ReadOnlySpan<byte> text)
+    {
+        foreach (byte b in text)
+        {
+            if (!(b is (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'a' and <= (byte)'z') or (>= (byte)'0' and <= (byte)'9') or (byte)'-' or (byte)'_'))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static readonly Dictionary<string, byte[]> s_noAnnotations = [];
+}
