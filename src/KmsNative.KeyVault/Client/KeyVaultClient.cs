@@ -31,10 +31,15 @@ internal sealed class KeyVaultClient
             options.Transport = transport;
         }
 
-        var perRetry = new List<HttpPipelinePolicy> { new BearerTokenAuthenticationPolicy(credential, scope) };
+        var perRetry = new List<HttpPipelinePolicy>();
         if (options.ProxyTarget is { } target)
         {
+            perRetry.Add(new ProxyBearerTokenPolicy(credential, scope));
             perRetry.Add(new ProxyTargetPolicy(target));
+        }
+        else
+        {
+            perRetry.Add(new BearerTokenAuthenticationPolicy(credential, scope));
         }
 
         _pipeline = HttpPipelineBuilder.Build(options, perCallPolicies: [], perRetryPolicies: [.. perRetry], new ResponseClassifier());

@@ -1,0 +1,108 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Azure.Core;
+
+namespace KmsNative.Tests.KeyVault;
+
+/// <summary>
+/// A Key Vault stand-in behind HttpClient: real RSA with one local key, the service's JSON shapes and headers,
+/// and knobs for failures. Records every request so tests can check what went on the wire.
+/// </summary>
+internal sealed class StubKeyVault : HttpMessageHandler
+{
+    public RSA Rsa { get; } = RSA.Create(2048);
+
+    public string KidBase { get; set; } = "https://example.vault.azure.net/keys/mykey/";
+
+    public string Version { get; set; } = "ABCD";
+
+    public List<(HttpMethod Method, string Uri, string Body, string? Authorization, string? ProxyTarget)> Requests { get; } = [];
+
+    /// <summary>When set, answers every request with this status and Key Vault error body.</summary>
+    public (HttpStatusCode Status, string Code, string Message)? Failure { get; set; }
+
+    public bool Enabled { get; set; } = true;
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        string body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken);
+        Requests.Add((request.Method, request.RequestUri!.ToString(), body, request.Headers.Authorization?.ToString(),
+            request.Headers.TryGetValues("x-azure-proxy-target", out var target) ? target.Single() : null));
+        if (Failure is { } failure)
+        {
+            return Json(failure.Status, $$$"""{"error":{"code":"{{{failure.Code}}}","message":"{{{failure.Message}}}"}}""");
+        }
+
+        string path = request.RequestUri.AbsolutePath;
+        if (request.Method == HttpMethod.Get)
+        {
+            RSAParameters p = Rsa.ExportParameters(false);
+            return Json(HttpStatusCode.OK, $$$"""
+                {"key":{"kid":"{{{KidBase}}}{{{Version}}}","kty":"RSA","key_ops":["encrypt","decrypt","wrapKey","unwrapKey"],
+                 "n":"{{{B64(p.Modulus!)}}}","e":"{{{B64(p.Exponent!)}}}"},
+                 "attributes":{"enabled":{{{(Enabled ? "true" : "false")}}},"created":1700000000,"updated":1700000000}}
+                """);
+        }
+
+        using JsonDocument json = JsonDocument.Parse(body);
+        string alg = json.RootElement.GetProperty("alg").GetString()!;
+        string value = json.RootElement.GetProperty("value").GetString()!;
+        RSAEncryptionPadding padding = alg switch
+        {
+            "RSA1_5" => RSAEncryptionPadding.Pkcs1,
+            "RSA-OAEP" => RSAEncryptionPadding.OaepSHA1,
+            "RSA-OAEP-256" => RSAEncryptionPadding.OaepSHA256,
+            _ => throw new InvalidOperationException(alg),
+        };
+        byte[] input = System.Buffers.Text.Base64Url.DecodeFromChars(value);
+        byte[] output;
+        try
+        {
+            output = path.EndsWith("/encrypt", StringComparison.Ordinal) ? Rsa.Encrypt(input, padding) : Rsa.Decrypt(input, padding);
+        }
+        catch (CryptographicException)
+        {
+            return Json(HttpStatusCode.BadRequest, """{"error":{"code":"BadParameter","message":"The parameter is incorrect."}}""");
+        }
+
+        HttpResponseMessage response = Json(HttpStatusCode.OK, $$$"""{"kid":"{{{KidBase}}}{{{Version}}}","value":"{{{B64(output)}}}"}""");
+        response.Headers.Add("x-ms-keyvault-region", "westeurope");
+        return response;
+    }
+
+    public static string B64(byte[] bytes) => System.Buffers.Text.Base64Url.EncodeToString(bytes);
+
+    private static HttpResponseMessage Json(HttpStatusCode status, string json)
+    {
+        var response = new HttpResponseMessage(status) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        response.Headers.Add("x-ms-request-id", "req-" + Guid.NewGuid().ToString("N")[..8]);
+        response.Headers.Date = new DateTimeOffset(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+        return response;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            Rsa.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}
+
+internal sealed class StaticTokenCredential(string token = "test-token") : TokenCredential
+{
+    public int Requests { get; private set; }
+
+    public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken)
+    {
+        Requests++;
+        return new AccessToken(token, DateTimeOffset.UtcNow.AddHours(1));
+    }
+
+    public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(GetToken(requestContext, cancellationToken));
+}
