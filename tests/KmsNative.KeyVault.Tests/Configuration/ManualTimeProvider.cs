@@ -1,0 +1,8 @@
+namespace KmsNative.KeyVault.Tests.Configuration;
+
+internal sealed class ManualTimeProvider(DateTimeOffset now) : TimeProvider
+{
+    public DateTimeOffset Now { get; set; } = now;
+
+    public override DateTimeOffset GetUtcNow() => Now;
+}
