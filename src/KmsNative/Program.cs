@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using KmsNative.KeyVault;
 using KmsNative.Kms;
 using KmsNative.Protocol.Grpc;
 using KmsNative.Protocol.Http2;
@@ -27,10 +28,15 @@ internal static class Program
         }
 
         Log.Always("Starting KeyManagementServiceServer service", ("version", BuildInfo.Version), ("backend", options.Backend));
-        IKmsBackend? backend = CreateBackend(options, out string backendError);
-        if (backend is null)
+        IKmsBackend backend;
+        KeyVaultHealth? health = null;
+        try
         {
-            Log.Error(backendError);
+            (backend, health) = CreateBackend(options);
+        }
+        catch (ConfigurationException ex)
+        {
+            Log.Error(ex.Message);
             return 1;
         }
 
@@ -47,11 +53,11 @@ internal static class Program
 
         using (listener)
         {
-            return await ServeAsync(options, backend, listener).ConfigureAwait(false);
+            return await ServeAsync(options, backend, health, listener).ConfigureAwait(false);
         }
     }
 
-    private static async Task<int> ServeAsync(Options options, IKmsBackend backend, UnixSocketListener listener)
+    private static async Task<int> ServeAsync(Options options, IKmsBackend backend, KeyVaultHealth? health, UnixSocketListener listener)
     {
         var limits = new Http2Limits();
         var binder = new UnaryServiceBinder();
@@ -74,29 +80,37 @@ internal static class Program
 
         Task accepting = server.AcceptLoopAsync();
         Log.Always("Listening for connections", ("addr", "unix://" + listener.Address));
+        // The socket is up first; credentials and key access are checked now, in the background. A failure is logged
+        // once and reported through Status, so kube-apiserver sees the reason instead of a crash loop.
+        Task? startupCheck = health?.StartAsync();
         PosixSignal signal = await stop.Task.ConfigureAwait(false);
 
         Log.Always("Shutting down", ("signal", signal), ("gracePeriod", options.ShutdownGracePeriod));
         await server.ShutdownAsync(options.ShutdownGracePeriod).ConfigureAwait(false);
         await accepting.ConfigureAwait(false);
+        if (startupCheck is not null)
+        {
+            await startupCheck.ConfigureAwait(false);
+        }
+
         (backend as IDisposable)?.Dispose();
         return 0;
     }
 
-#pragma warning disable CA1859 // the return type is the seam the Key Vault backend plugs into
-    private static IKmsBackend? CreateBackend(Options options, out string error)
+private static (IKmsBackend Backend, KeyVaultHealth? Health) CreateBackend(Options options)
     {
-        error = "";
         if (options.Backend == Options.BackendInMemory)
         {
             Log.Warning("using the in-memory backend: a process-local key that is lost on exit; for tests and benchmarks only");
-            return new InMemoryBackend(options.InMemoryDelay);
+            return (new InMemoryBackend(options.InMemoryDelay), null);
         }
 
-        error = "the Azure Key Vault backend is not available in this build yet; run with --backend in-memory for tests";
-        return null;
+        KeyVaultSetup.Result keyVault = KeyVaultSetup.Create(options, Environment.GetEnvironmentVariable, BuildInfo.Version);
+        Log.Always("using kms key for encrypt/decrypt",
+            ("vaultURL", keyVault.ClientUri), ("keyName", keyVault.Key.Name), ("keyVersion", keyVault.Key.Version),
+            ("keyID", keyVault.Key.KeyIdHash), ("credential", keyVault.CredentialDescription));
+        return (keyVault.Backend, keyVault.Health);
     }
-#pragma warning restore CA1859
 }
 
 /// <summary>What --version prints, in the Go plugin's JSON shape.</summary>

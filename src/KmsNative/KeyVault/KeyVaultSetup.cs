@@ -1,0 +1,45 @@
+using Azure.Core;
+using Azure.Core.Pipeline;
+using KmsNative.KeyVault.Client;
+using KmsNative.KeyVault.Configuration;
+
+namespace KmsNative.KeyVault;
+
+/// <summary>
+/// Builds the Key Vault backend from the flags and azure.json, in the Go plugin's order: flags, azure.json, cloud,
+/// vault URL, credential. Every problem is a <see cref="ConfigurationException"/> that names the flag, file or field.
+/// Makes no network call: credentials and key access are checked in the background once the socket is up.
+/// </summary>
+internal static class KeyVaultSetup
+{
+    public sealed record Result(KeyVaultBackend Backend, KeyVaultHealth Health, KeyReference Key, string CredentialDescription, Uri ClientUri);
+
+    public static Result Create(Options options, Func<string, string?> environment, string version, HttpPipelineTransport? transport = null)
+    {
+        RequireFlag("--keyvault-name", options.KeyVaultName);
+        RequireFlag("--key-name", options.KeyName);
+        RequireFlag("--key-version", options.KeyVersion);
+
+        AzureConfig config = AzureConfigParser.Load(options.ConfigFilePath);
+        AzureCloud cloud = AzureClouds.Resolve(config.Cloud, options.ManagedHsm, environment, config.SourcePath);
+        Uri vaultUri = cloud.GetVaultUri(options.KeyVaultName);
+        ProxySettings? proxy = options.ProxyMode ? new ProxySettings(options.ProxyAddress, options.ProxyPort) : null;
+        TokenCredential credential = CredentialFactory.Create(config, cloud, proxy, environment, out string description);
+
+        // Proxy mode sends Key Vault calls to http://{proxy}/{vault host}/; the key id stays the unproxied one.
+        Uri clientUri = proxy?.GetProxiedVaultUri(vaultUri) ?? vaultUri;
+        var clientOptions = new KeyVaultClientOptions(version) { ProxyTarget = proxy is null ? null : ProxySettings.KeyVaultTarget };
+        var client = new KeyVaultClient(clientUri, credential, cloud.TokenScope, clientOptions, transport);
+        var key = new KeyReference(vaultUri, options.KeyName, options.KeyVersion);
+        var health = new KeyVaultHealth(client, key, TimeProvider.System);
+        return new Result(new KeyVaultBackend(client, key, health), health, key, description, clientUri);
+    }
+
+    private static void RequireFlag(string flag, string value)
+    {
+        if (value.Length == 0)
+        {
+            throw new ConfigurationException($"{flag} is required with --backend azure-keyvault (the default)");
+        }
+    }
+}
