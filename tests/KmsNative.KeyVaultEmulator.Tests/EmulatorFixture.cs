@@ -12,7 +12,7 @@ namespace KmsNative.KeyVaultEmulator.Tests;
 /// One in-process emulator per test class (xunit runs classes in parallel, so faults and counters never leak between
 /// classes). The HttpClient trusts only the emulator's CA, through a custom root trust store.
 /// </summary>
-public sealed class EmulatorFixture : IAsyncLifetime
+public class EmulatorFixture : IAsyncLifetime
 {
     public const string ApiVersion = "7.4";
 
@@ -38,6 +38,8 @@ public sealed class EmulatorFixture : IAsyncLifetime
 
     /// <summary>Set by subclasses that need clients the defaults lack.</summary>
     internal EmulatorConfig Config { get; init; } = EmulatorConfig.CreateDefault();
+
+    public string DefaultTenantId => Config.Tenants[0].Id;
 
     public async Task DisposeAsync()
     {

@@ -77,8 +77,22 @@ internal sealed class Jwt
 
     public string? Claim(string name) => Payload.GetStringOrNull(name);
 
-    public long? NumericClaim(string name) =>
-        Payload.TryGetProperty(name, out JsonElement v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long n) ? n : null;
+    /// <summary>A NumericDate (RFC 7519 §2). MSAL.NET writes nbf/exp of client assertions as strings, and Entra ID accepts that.</summary>
+    public long? NumericClaim(string name)
+    {
+        if (!Payload.TryGetProperty(name, out JsonElement v))
+        {
+            return null;
+        }
+        if (v.ValueKind == JsonValueKind.Number)
+        {
+            return v.TryGetInt64(out long n) ? n : (long)v.GetDouble();
+        }
+        return v.ValueKind == JsonValueKind.String &&
+               long.TryParse(v.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long s)
+            ? s
+            : null;
+    }
 
     /// <summary>The audience claim, which RFC 7519 §4.1.3 allows to be a string or an array of strings.</summary>
     public IEnumerable<string> Audiences()
