@@ -34,6 +34,9 @@ internal sealed class EmulatorHost : IAsyncDisposable
     /// <summary>http://127.0.0.1:PORT for IMDS, or null without --imds-port.</summary>
     public Uri? ImdsUrl { get; private set; }
 
+    /// <summary>http://127.0.0.1:PORT of the CONNECT proxy, or null without --connect-proxy-port.</summary>
+    public ConnectProxy? ConnectProxy { get; private set; }
+
     public string CaPem => _certificates.CaPem;
 
     public System.Security.Cryptography.X509Certificates.X509Certificate2 CaCertificate => _certificates.Ca;
@@ -87,6 +90,11 @@ internal sealed class EmulatorHost : IAsyncDisposable
                 host.ImdsUrl = new Uri($"http://127.0.0.1:{uri.Port}");
             }
         }
+        if (options.ConnectProxyPort >= 0)
+        {
+            host.ConnectProxy = new ConnectProxy(options.ConnectProxyPort, host.Url.Port);
+        }
+
         if (options.CaOut is not null)
         {
             await File.WriteAllTextAsync(options.CaOut, certificates.CaPem);
@@ -96,6 +104,11 @@ internal sealed class EmulatorHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (ConnectProxy is not null)
+        {
+            await ConnectProxy.DisposeAsync();
+        }
+
         await _app.StopAsync();
         await _app.DisposeAsync();
         _certificates.Dispose();

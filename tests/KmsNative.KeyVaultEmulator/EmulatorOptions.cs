@@ -14,6 +14,9 @@ internal sealed class EmulatorOptions
           --token-lifetime SECS    access token lifetime (default 3600)
           --imds-port N            also serve /metadata/identity/oauth2/token over plain HTTP on 127.0.0.1:N
                                    (-1 = off, the default; 0 = pick a free one)
+          --connect-proxy-port N   also serve an HTTP CONNECT proxy on 127.0.0.1:N that tunnels every host to the
+                                   emulator, so clients reach https://<vault>.vault.azure.net through HTTPS_PROXY
+                                   (-1 = off, the default; 0 = pick a free one)
           --exit-on-stdin-close    stop when standard input reaches end of file (besides SIGTERM/SIGINT)
         """;
 
@@ -31,6 +34,8 @@ internal sealed class EmulatorOptions
 
     public int ImdsPort { get; init; } = -1;
 
+    public int ConnectProxyPort { get; init; } = -1;
+
     public bool ExitOnStdinClose { get; init; }
 
     /// <exception cref="ArgumentException">Unknown flag or bad value; the message names it.</exception>
@@ -38,6 +43,7 @@ internal sealed class EmulatorOptions
     {
         int port = 0;
         int imdsPort = -1;
+        int connectProxyPort = -1;
         int lifetime = 3600;
         string? caOut = null;
         string? config = null;
@@ -60,6 +66,7 @@ internal sealed class EmulatorOptions
             {
                 case "port": port = ParsePort(flag, Value(), allowOff: false); break;
                 case "imds-port": imdsPort = ParsePort(flag, Value(), allowOff: true); break;
+                case "connect-proxy-port": connectProxyPort = ParsePort(flag, Value(), allowOff: true); break;
                 case "ca-out": caOut = Value(); break;
                 case "config": config = Value(); break;
                 case "region": region = Value(); break;
@@ -77,6 +84,7 @@ internal sealed class EmulatorOptions
         {
             Port = port,
             ImdsPort = imdsPort,
+            ConnectProxyPort = connectProxyPort,
             CaOut = caOut,
             ConfigPath = config,
             Region = region,

@@ -46,6 +46,10 @@ if (host.ImdsUrl is not null)
 {
     Console.WriteLine($"KMS_EMULATOR_IMDS_URL={host.ImdsUrl.ToString().TrimEnd('/')}");
 }
+if (host.ConnectProxy is not null)
+{
+    Console.WriteLine($"KMS_EMULATOR_PROXY_URL={host.ConnectProxy.Url.ToString().TrimEnd('/')}");
+}
 Console.WriteLine($"KMS_EMULATOR_URL={host.Url.ToString().TrimEnd('/')}");
 Console.Out.Flush();
 
