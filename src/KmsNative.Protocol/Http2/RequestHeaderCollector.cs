@@ -1,3 +1,4 @@
+using System.Buffers;
 using KmsNative.Protocol.Hpack;
 
 namespace KmsNative.Protocol.Http2;
@@ -10,6 +11,11 @@ namespace KmsNative.Protocol.Http2;
 /// </summary>
 internal sealed class RequestHeaderCollector : IHeaderHandler
 {
+    // RFC 9113 §8.2.1: bytes never allowed in a field name (the leading colon of a pseudo-header is checked apart).
+    private static readonly SearchValues<byte> s_invalidNameBytes = SearchValues.Create(
+        [.. Enumerable.Range(0x00, 0x21).Select(b => (byte)b), (byte)':', .. Enumerable.Range('A', 26).Select(b => (byte)b),
+         .. Enumerable.Range(0x7F, 0x81).Select(b => (byte)b)]);
+
     private RequestHeaders? _target;
     private bool _regularSeen;
 
@@ -46,14 +52,23 @@ internal sealed class RequestHeaderCollector : IHeaderHandler
             return;
         }
 
-        // §8.2.1: field names are lowercase on the wire; uppercase makes the request malformed.
-        foreach (byte b in name)
+        // §8.2.1: a name must not contain 0x00-0x20, uppercase 0x41-0x5A or 0x7F-0xFF, nor a colon except as the
+        // first byte of a pseudo-header. A value must not contain NUL, CR or LF, nor start or end with SP or HTAB.
+        // Any of these makes the request malformed; CR/LF would otherwise reach logs and metadata as injected lines.
+        int invalidName = name[(name[0] == (byte)':' ? 1 : 0)..].IndexOfAny(s_invalidNameBytes);
+        if (invalidName >= 0)
         {
-            if (b is >= (byte)'A' and <= (byte)'Z')
-            {
-                Error = "uppercase character in a field name";
-                return;
-            }
+            Error = name[invalidName + (name[0] == (byte)':' ? 1 : 0)] is >= (byte)'A' and <= (byte)'Z'
+                ? "uppercase character in a field name"
+                : "invalid character in a field name";
+            return;
+        }
+
+        if (value.IndexOfAny((byte)0, (byte)'\r', (byte)'\n') >= 0
+            || (!value.IsEmpty && (value[0] is (byte)' ' or (byte)'\t' || value[^1] is (byte)' ' or (byte)'\t')))
+        {
+            Error = "invalid character or surrounding whitespace in a field value";
+            return;
         }
 
         if (name[0] == (byte)':')
