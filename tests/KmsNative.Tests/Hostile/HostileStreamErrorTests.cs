@@ -30,6 +30,11 @@ public class HostileStreamErrorTests
             await p.ReadResponseAsync(1);
             await p.SendAsync(Data(1, [1, 2, 3], true));
         }),
+        // §5.1 closed: "any frame other than PRIORITY after receiving a RST_STREAM" is a stream error STREAM_CLOSED.
+        ["DATA after client RST_STREAM"] = (Http2ErrorCode.StreamClosed, 1, null,
+            Attack(Headers(1, false, s_encrypt), RstStream(1, Http2ErrorCode.Cancel), Data(1, Message(SampleEncrypt), true))),
+        ["HEADERS after client RST_STREAM"] = (Http2ErrorCode.StreamClosed, 1, null,
+            Attack(Headers(1, false, s_encrypt), RstStream(1, Http2ErrorCode.Cancel), Headers(1, true, [("x-trailer", "1")]))),
         // §5.1: half-closed (remote): a second HEADERS without END_STREAM is not trailers.
         ["DATA after END_STREAM while answering"] = (Http2ErrorCode.StreamClosed, 3, null,
             Attack(Headers(1, false, s_encrypt), Headers(3, true, s_encrypt), Data(3, [0], true))),
