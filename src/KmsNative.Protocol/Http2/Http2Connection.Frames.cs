@@ -15,6 +15,8 @@ internal sealed partial class Http2Connection
     private Http2ErrorCode _headerBlockResetCode; // for Discard: the RST_STREAM code to send afterwards, or NoError for none
     private readonly int[] _closedEarly = new int[64]; // streams we ended before the peer did: late frames are ignored
     private int _closedEarlyNext;
+    private readonly int[] _resetByPeer = new int[64]; // streams the peer reset: its later frames are STREAM_CLOSED errors
+    private int _resetByPeerNext;
 
     private void ProcessFrame(FrameHeader header, ReadOnlySpan<byte> payload)
     {
@@ -265,7 +267,10 @@ internal sealed partial class Http2Connection
         {
             if (_streams.TryGetValue(header.StreamId, out Http2Stream? stream))
             {
-                CloseStreamLocked(stream, closedEarly: !stream.RemoteEnded);
+                // §5.1: the peer reset it, so the peer sends nothing more on it: unlike a stream we reset, late
+                // frames are not expected and get STREAM_CLOSED rather than being ignored.
+                CloseStreamLocked(stream, closedEarly: false);
+                RememberResetByPeerLocked(header.StreamId);
                 aborted = stream;
             }
         }
@@ -360,6 +365,11 @@ internal sealed partial class Http2Connection
             else if (WasClosedEarly(streamId))
             {
                 (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.NoError);
+            }
+            else if (WasResetByPeer(streamId))
+            {
+                // §5.1 closed: any frame but PRIORITY after receiving RST_STREAM is a stream error STREAM_CLOSED.
+                (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.StreamClosed);
             }
             else
             {
@@ -644,6 +654,14 @@ internal sealed partial class Http2Connection
     }
 
     private bool WasClosedEarly(int streamId) => Array.IndexOf(_closedEarly, streamId) >= 0;
+
+    private bool WasResetByPeer(int streamId) => Array.IndexOf(_resetByPeer, streamId) >= 0;
+
+    private void RememberResetByPeerLocked(int streamId)
+    {
+        _resetByPeer[_resetByPeerNext] = streamId;
+        _resetByPeerNext = (_resetByPeerNext + 1) % _resetByPeer.Length;
+    }
 
     private void RememberClosedEarlyLocked(int streamId)
     {
