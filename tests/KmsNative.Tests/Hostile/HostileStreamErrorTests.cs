@@ -69,6 +69,11 @@ public class HostileStreamErrorTests
         // §8.1: trailers must end the stream.
         ["trailers without END_STREAM"] = (Http2ErrorCode.ProtocolError, 1, null,
             Attack(Headers(1, false, s_encrypt), Headers(1, false, Request(("x-trailer", "1"))))),
+        // §8.1: trailers must not include pseudo-header fields; §8.2.1 field validity holds for them too.
+        ["pseudo-header in trailers"] = (Http2ErrorCode.ProtocolError, 1, null,
+            Attack(Headers(1, false, s_encrypt), Data(1, Message(SampleEncrypt), false), Headers(1, true, Request((":path", "/x"))))),
+        ["uppercase name in trailers"] = (Http2ErrorCode.ProtocolError, 1, null,
+            Attack(Headers(1, false, s_encrypt), Data(1, Message(SampleEncrypt), false), Headers(1, true, Request(("X-Trailer", "1"))))),
         // §5.1.2: one more than SETTINGS_MAX_CONCURRENT_STREAMS (256).
         ["more than MaxConcurrentStreams"] = (Http2ErrorCode.RefusedStream, 513, null,
             Attack([.. Enumerable.Range(0, 257).Select(i => Headers(2 * i + 1, false, s_encrypt))])),
