@@ -424,24 +424,35 @@ internal sealed partial class Http2Connection
 
     private void CompleteHeaderBlock(int streamId, ReadOnlySpan<byte> block, bool endStream, HeaderBlockTarget target, Http2ErrorCode resetCode)
     {
+        if (target == HeaderBlockTarget.Trailers)
+        {
+            // §8.1: trailers are checked like headers (§8.1.1: malformed is a stream error PROTOCOL_ERROR), then dropped.
+            _headerCollector.BeginTrailers();
+            bool trailersWithinLimit = _hpackDecoder.Decode(block, _headerCollector);
+            _headerCollector.End();
+            Http2Stream? stream;
+            lock (_sync)
+            {
+                _streams.TryGetValue(streamId, out stream);
+            }
+
+            if (!trailersWithinLimit || _headerCollector.Error is not null)
+            {
+                ResetStream(streamId, Http2ErrorCode.ProtocolError);
+            }
+            else if (stream is not null)
+            {
+                OnRemoteEnd(stream);
+            }
+
+            return;
+        }
+
         if (target != HeaderBlockTarget.NewStream)
         {
             // §4.3: every block is decoded, even one we discard, or the dynamic table goes out of sync.
             _hpackDecoder.Decode(block, DiscardingHeaderHandler.Instance);
-            if (target == HeaderBlockTarget.Trailers)
-            {
-                Http2Stream? stream;
-                lock (_sync)
-                {
-                    _streams.TryGetValue(streamId, out stream);
-                }
-
-                if (stream is not null)
-                {
-                    OnRemoteEnd(stream);
-                }
-            }
-            else if (resetCode != Http2ErrorCode.NoError)
+            if (resetCode != Http2ErrorCode.NoError)
             {
                 ResetStream(streamId, resetCode);
             }

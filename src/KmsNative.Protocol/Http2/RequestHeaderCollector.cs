@@ -18,13 +18,24 @@ internal sealed class RequestHeaderCollector : IHeaderHandler
 
     private RequestHeaders? _target;
     private bool _regularSeen;
+    private bool _trailers;
 
     public string? Error { get; private set; }
 
     public void Begin(RequestHeaders target)
     {
         _target = target;
+        _trailers = false;
         _regularSeen = false;
+        Error = null;
+    }
+
+    /// <summary>Checks a trailer block (§8.1): the same field rules, no pseudo-headers, and nothing is kept.</summary>
+    public void BeginTrailers()
+    {
+        _target = null;
+        _trailers = true;
+        _regularSeen = true;
         Error = null;
     }
 
@@ -37,11 +48,12 @@ internal sealed class RequestHeaderCollector : IHeaderHandler
         }
 
         _target = null;
+        _trailers = false;
     }
 
     public void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
-        if (Error is not null || _target is null)
+        if (Error is not null || (_target is null && !_trailers))
         {
             return;
         }
@@ -71,9 +83,25 @@ internal sealed class RequestHeaderCollector : IHeaderHandler
             return;
         }
 
+        if (_trailers)
+        {
+            // §8.1: "Trailers MUST NOT include pseudo-header fields"; §8.2.2 holds for them as for headers.
+            if (name[0] == (byte)':' || IsConnectionSpecific(name))
+            {
+                Error = "pseudo-header or connection-specific field in trailers";
+            }
+
+            return;
+        }
+
+        if (_target is not { } target)
+        {
+            return;
+        }
+
         if (name[0] == (byte)':')
         {
-            OnPseudoHeader(name, value);
+            OnPseudoHeader(target, name, value);
             return;
         }
 
@@ -92,25 +120,24 @@ internal sealed class RequestHeaderCollector : IHeaderHandler
                 return;
             }
 
-            _target.SetTe(value);
+            target.SetTe(value);
         }
         else if (name.SequenceEqual("content-type"u8))
         {
-            _target.SetContentType(value);
+            target.SetContentType(value);
         }
         else if (name.SequenceEqual("content-length"u8))
         {
-            _target.SetContentLength(value);
+            target.SetContentLength(value);
         }
         else
         {
-            _target.AddField(name, value);
+            target.AddField(name, value);
         }
     }
 
-    private void OnPseudoHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    private void OnPseudoHeader(RequestHeaders headers, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
-        RequestHeaders headers = _target!;
         // §8.3: pseudo-headers come before regular fields, each at most once, and only the request ones.
         if (_regularSeen)
         {
