@@ -93,6 +93,38 @@ public class Http2ConnectionFlowControlTests
         Assert.Equal([16_384, 16_384, 7_232], response.Frames.Where(f => f.Type == FrameType.Data).Select(f => f.Payload.Length));
     }
 
+    public static TheoryData<string> ResetsBeforeDispatch => ["client RST_STREAM", "stream WINDOW_UPDATE overflow", "DATA beyond stream window"];
+
+    /// <summary>
+    /// §6.9: DATA counts against the connection window. Bytes buffered for a stream that is then reset before it is
+    /// dispatched are freed, so their connection credit must come back, or every such reset shrinks the window for good
+    /// and a well-behaved client eventually stalls.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ResetsBeforeDispatch))]
+    public async Task OnData_StreamResetBeforeDispatch_ConnectionCreditReturned(string reset)
+    {
+        // Stream window 20,000: two 10,000-byte frames fit without a stream WINDOW_UPDATE (sent below 10,000 left).
+        var limits = new Http2Limits { ConnectionWindowSize = 65_535, InitialStreamWindowSize = 20_000 };
+        await using ConnectionHarness harness = await ConnectionHarness.StartHandshakenAsync(limits);
+        (byte[] resetFrame, int refused) = reset switch
+        {
+            "client RST_STREAM" => (RstStream(1, Http2ErrorCode.Cancel), 0),
+            "stream WINDOW_UPDATE overflow" => (WindowUpdate(1, 0x7FFF_FFFF), 0),
+            _ => (Data(1, new byte[10_001], endStream: false), 10_001), // one byte beyond the 10,000 left
+        };
+        int buffered = refused > 0 ? 10_000 : 20_000;
+        var frames = new List<byte[]> { Headers(1, endStream: false, GrpcRequest("/test.Echo/Call")) };
+        frames.AddRange(Enumerable.Range(0, buffered / 10_000).Select(_ => Data(1, new byte[10_000], endStream: false)));
+        frames.Add(resetFrame);
+        await harness.Peer.SendAsync([.. frames]);
+
+        // The buffered bytes (20,000, or 10,000 when the second frame is refused) plus any refused frame are freed:
+        // more than a quarter of the window, so the credit goes back at once.
+        TestFrame update = await harness.Peer.ReadUntilAsync(f => f.Type == FrameType.WindowUpdate && f.StreamId == 0);
+        Assert.Equal(buffered + refused, update.WindowIncrement);
+    }
+
     [Fact]
     public async Task OnData_FrameLargerThanStreamWindow_RstFlowControlError()
     {
