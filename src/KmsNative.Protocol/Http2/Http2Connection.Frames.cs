@@ -600,12 +600,7 @@ internal sealed partial class Http2Connection
             && (!System.Buffers.Text.Utf8Parser.TryParse(stream.Headers.ContentLength, out long declared, out int used)
                 || used != stream.Headers.ContentLength.Length || declared != stream.BodyLength))
         {
-            lock (_sync)
-            {
-                ReturnConnectionCreditLocked(stream.BodyLength);
-            }
-
-            ResetStream(stream.Id, Http2ErrorCode.ProtocolError);
+            ResetStream(stream.Id, Http2ErrorCode.ProtocolError); // returns the body's connection credit
             return;
         }
 
