@@ -71,6 +71,12 @@ public class HostileConnectionErrorTests
             Attack(Headers(1, false, s_encrypt), Frame(FrameType.Data, FrameFlags.Padded | FrameFlags.EndStream, 1, [5, 1, 2]))),
         ["HEADERS padding longer than payload"] = (Http2ErrorCode.ProtocolError, null,
             Attack(Frame(FrameType.Headers, FrameFlags.Padded | FrameFlags.EndHeaders, 1, [200, .. HeaderBlock(s_encrypt)]))),
+        // §6.2: PadLength | Priority(5) | fragment | padding: padding longer than what follows the priority fields.
+        ["HEADERS padding longer than fragment after priority"] = (Http2ErrorCode.ProtocolError, null,
+            Attack(Frame(FrameType.Headers, FrameFlags.Padded | FrameFlags.Priority | FrameFlags.EndHeaders, 1, [3, 0, 0, 0, 0, 16, 0x82]))),
+        // §4.2: a frame too short for its mandatory fields.
+        ["HEADERS with PRIORITY shorter than 5 bytes"] = (Http2ErrorCode.FrameSizeError, null,
+            Attack(Frame(FrameType.Headers, FrameFlags.Priority | FrameFlags.EndHeaders, 1, [0, 0, 0, 0]))),
         // §6.8/6.9/6.4 on stream 0 or idle streams.
         ["RST_STREAM on idle stream"] = (Http2ErrorCode.ProtocolError, null, Attack(RstStream(9, Http2ErrorCode.Cancel))),
         ["WINDOW_UPDATE on idle stream"] = (Http2ErrorCode.ProtocolError, null, Attack(WindowUpdate(9, 1))),
