@@ -309,18 +309,30 @@ internal sealed partial class Http2Connection
             throw ProtocolError($"HEADERS on stream {streamId}: clients open odd-numbered streams"); // §5.1.1
         }
 
-        ReadOnlySpan<byte> fragment = RemovePadding(header, payload);
-        bool selfDependent = false;
-        if (header.HasFlag(FrameFlags.Priority))
+        // §6.2: [Pad Length (8)] [Stream Dependency (32) + Weight (8)] Field Block Fragment [Padding]. The padding is
+        // measured against what follows the priority fields, so they are taken off first.
+        bool padded = header.HasFlag(FrameFlags.Padded);
+        bool priority = header.HasFlag(FrameFlags.Priority);
+        if (payload.Length < (padded ? 1 : 0) + (priority ? 5 : 0))
         {
-            if (fragment.Length < 5)
-            {
-                throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "HEADERS too short for its priority fields");
-            }
+            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "HEADERS too short for its padding and priority fields"); // §4.2
+        }
 
+        int padLength = padded ? payload[0] : 0;
+        ReadOnlySpan<byte> fragment = padded ? payload[1..] : payload;
+        bool selfDependent = false;
+        if (priority)
+        {
             selfDependent = (int)(BinaryPrimitives.ReadUInt32BigEndian(fragment) & 0x7FFF_FFFF) == streamId;
             fragment = fragment[5..];
         }
+
+        if (padLength > fragment.Length)
+        {
+            throw ProtocolError("padding longer than the header block fragment"); // §6.2
+        }
+
+        fragment = fragment[..^padLength];
 
         bool endStream = header.HasFlag(FrameFlags.EndStream);
         HeaderBlockTarget target;
