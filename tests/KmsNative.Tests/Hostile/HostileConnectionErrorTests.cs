@@ -77,6 +77,12 @@ public class HostileConnectionErrorTests
         // §4.2: a frame too short for its mandatory fields.
         ["HEADERS with PRIORITY shorter than 5 bytes"] = (Http2ErrorCode.FrameSizeError, null,
             Attack(Frame(FrameType.Headers, FrameFlags.Priority | FrameFlags.EndHeaders, 1, [0, 0, 0, 0]))),
+        // §5.1 idle: even-numbered streams are ours to open and we never push, so they stay idle; a frame other than
+        // HEADERS or PRIORITY on an idle stream is PROTOCOL_ERROR, even below the highest stream id seen.
+        ["DATA on even stream below last stream id"] = (Http2ErrorCode.ProtocolError, null, Attack(Headers(3, false, s_encrypt), Data(2, [0], true))),
+        ["RST_STREAM on even stream below last stream id"] = (Http2ErrorCode.ProtocolError, null,
+            Attack(Headers(3, false, s_encrypt), RstStream(2, Http2ErrorCode.Cancel))),
+        ["WINDOW_UPDATE on even stream below last stream id"] = (Http2ErrorCode.ProtocolError, null, Attack(Headers(3, false, s_encrypt), WindowUpdate(2, 1))),
         // §6.8/6.9/6.4 on stream 0 or idle streams.
         ["RST_STREAM on idle stream"] = (Http2ErrorCode.ProtocolError, null, Attack(RstStream(9, Http2ErrorCode.Cancel))),
         ["WINDOW_UPDATE on idle stream"] = (Http2ErrorCode.ProtocolError, null, Attack(WindowUpdate(9, 1))),
