@@ -212,7 +212,7 @@ internal sealed partial class Http2Connection
             return;
         }
 
-        if (header.StreamId > _lastStreamId)
+        if (IsIdle(header.StreamId))
         {
             throw ProtocolError($"WINDOW_UPDATE on idle stream {header.StreamId}"); // §5.1
         }
@@ -256,7 +256,7 @@ internal sealed partial class Http2Connection
             throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "RST_STREAM payload not 4 bytes");
         }
 
-        if (header.StreamId > _lastStreamId)
+        if (IsIdle(header.StreamId))
         {
             throw ProtocolError($"RST_STREAM on idle stream {header.StreamId}"); // §6.4
         }
@@ -504,7 +504,7 @@ internal sealed partial class Http2Connection
             throw ProtocolError("DATA on stream 0"); // §6.1
         }
 
-        if (streamId > _lastStreamId)
+        if (IsIdle(streamId))
         {
             throw ProtocolError($"DATA on idle stream {streamId}"); // §5.1
         }
@@ -670,6 +670,12 @@ internal sealed partial class Http2Connection
             throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm, "too many stream resets or empty frames");
         }
     }
+
+    /// <summary>
+    /// §5.1: a stream the client has not opened yet, or an even one: those are server-initiated and we never push,
+    /// so they are idle forever. Only HEADERS and PRIORITY may arrive on an idle stream.
+    /// </summary>
+    private bool IsIdle(int streamId) => streamId > _lastStreamId || (streamId & 1) == 0;
 
     private bool WasClosedEarly(int streamId) => Array.IndexOf(_closedEarly, streamId) >= 0;
 
