@@ -15,6 +15,8 @@ internal sealed partial class Http2Connection
     private Http2ErrorCode _headerBlockResetCode; // for Discard: the RST_STREAM code to send afterwards, or NoError for none
     private readonly int[] _closedEarly = new int[64]; // streams we ended before the peer did: late frames are ignored
     private int _closedEarlyNext;
+    private readonly int[] _resetByPeer = new int[64]; // streams the peer reset: its later frames are STREAM_CLOSED errors
+    private int _resetByPeerNext;
 
     private void ProcessFrame(FrameHeader header, ReadOnlySpan<byte> payload)
     {
@@ -210,7 +212,7 @@ internal sealed partial class Http2Connection
             return;
         }
 
-        if (header.StreamId > _lastStreamId)
+        if (IsIdle(header.StreamId))
         {
             throw ProtocolError($"WINDOW_UPDATE on idle stream {header.StreamId}"); // §5.1
         }
@@ -254,7 +256,7 @@ internal sealed partial class Http2Connection
             throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "RST_STREAM payload not 4 bytes");
         }
 
-        if (header.StreamId > _lastStreamId)
+        if (IsIdle(header.StreamId))
         {
             throw ProtocolError($"RST_STREAM on idle stream {header.StreamId}"); // §6.4
         }
@@ -265,7 +267,10 @@ internal sealed partial class Http2Connection
         {
             if (_streams.TryGetValue(header.StreamId, out Http2Stream? stream))
             {
-                CloseStreamLocked(stream, closedEarly: !stream.RemoteEnded);
+                // §5.1: the peer reset it, so the peer sends nothing more on it: unlike a stream we reset, late
+                // frames are not expected and get STREAM_CLOSED rather than being ignored.
+                CloseStreamLocked(stream, closedEarly: false);
+                RememberResetByPeerLocked(header.StreamId);
                 aborted = stream;
             }
         }
@@ -304,18 +309,30 @@ internal sealed partial class Http2Connection
             throw ProtocolError($"HEADERS on stream {streamId}: clients open odd-numbered streams"); // §5.1.1
         }
 
-        ReadOnlySpan<byte> fragment = RemovePadding(header, payload);
-        bool selfDependent = false;
-        if (header.HasFlag(FrameFlags.Priority))
+        // §6.2: [Pad Length (8)] [Stream Dependency (32) + Weight (8)] Field Block Fragment [Padding]. The padding is
+        // measured against what follows the priority fields, so they are taken off first.
+        bool padded = header.HasFlag(FrameFlags.Padded);
+        bool priority = header.HasFlag(FrameFlags.Priority);
+        if (payload.Length < (padded ? 1 : 0) + (priority ? 5 : 0))
         {
-            if (fragment.Length < 5)
-            {
-                throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "HEADERS too short for its priority fields");
-            }
+            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "HEADERS too short for its padding and priority fields"); // §4.2
+        }
 
+        int padLength = padded ? payload[0] : 0;
+        ReadOnlySpan<byte> fragment = padded ? payload[1..] : payload;
+        bool selfDependent = false;
+        if (priority)
+        {
             selfDependent = (int)(BinaryPrimitives.ReadUInt32BigEndian(fragment) & 0x7FFF_FFFF) == streamId;
             fragment = fragment[5..];
         }
+
+        if (padLength > fragment.Length)
+        {
+            throw ProtocolError("padding longer than the header block fragment"); // §6.2
+        }
+
+        fragment = fragment[..^padLength];
 
         bool endStream = header.HasFlag(FrameFlags.EndStream);
         HeaderBlockTarget target;
@@ -360,6 +377,11 @@ internal sealed partial class Http2Connection
             else if (WasClosedEarly(streamId))
             {
                 (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.NoError);
+            }
+            else if (WasResetByPeer(streamId))
+            {
+                // §5.1 closed: any frame but PRIORITY after receiving RST_STREAM is a stream error STREAM_CLOSED.
+                (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.StreamClosed);
             }
             else
             {
@@ -414,24 +436,35 @@ internal sealed partial class Http2Connection
 
     private void CompleteHeaderBlock(int streamId, ReadOnlySpan<byte> block, bool endStream, HeaderBlockTarget target, Http2ErrorCode resetCode)
     {
+        if (target == HeaderBlockTarget.Trailers)
+        {
+            // §8.1: trailers are checked like headers (§8.1.1: malformed is a stream error PROTOCOL_ERROR), then dropped.
+            _headerCollector.BeginTrailers();
+            bool trailersWithinLimit = _hpackDecoder.Decode(block, _headerCollector);
+            _headerCollector.End();
+            Http2Stream? stream;
+            lock (_sync)
+            {
+                _streams.TryGetValue(streamId, out stream);
+            }
+
+            if (!trailersWithinLimit || _headerCollector.Error is not null)
+            {
+                ResetStream(streamId, Http2ErrorCode.ProtocolError);
+            }
+            else if (stream is not null)
+            {
+                OnRemoteEnd(stream);
+            }
+
+            return;
+        }
+
         if (target != HeaderBlockTarget.NewStream)
         {
             // §4.3: every block is decoded, even one we discard, or the dynamic table goes out of sync.
             _hpackDecoder.Decode(block, DiscardingHeaderHandler.Instance);
-            if (target == HeaderBlockTarget.Trailers)
-            {
-                Http2Stream? stream;
-                lock (_sync)
-                {
-                    _streams.TryGetValue(streamId, out stream);
-                }
-
-                if (stream is not null)
-                {
-                    OnRemoteEnd(stream);
-                }
-            }
-            else if (resetCode != Http2ErrorCode.NoError)
+            if (resetCode != Http2ErrorCode.NoError)
             {
                 ResetStream(streamId, resetCode);
             }
@@ -471,7 +504,7 @@ internal sealed partial class Http2Connection
             throw ProtocolError("DATA on stream 0"); // §6.1
         }
 
-        if (streamId > _lastStreamId)
+        if (IsIdle(streamId))
         {
             throw ProtocolError($"DATA on idle stream {streamId}"); // §5.1
         }
@@ -579,12 +612,7 @@ internal sealed partial class Http2Connection
             && (!System.Buffers.Text.Utf8Parser.TryParse(stream.Headers.ContentLength, out long declared, out int used)
                 || used != stream.Headers.ContentLength.Length || declared != stream.BodyLength))
         {
-            lock (_sync)
-            {
-                ReturnConnectionCreditLocked(stream.BodyLength);
-            }
-
-            ResetStream(stream.Id, Http2ErrorCode.ProtocolError);
+            ResetStream(stream.Id, Http2ErrorCode.ProtocolError); // returns the body's connection credit
             return;
         }
 
@@ -643,7 +671,21 @@ internal sealed partial class Http2Connection
         }
     }
 
+    /// <summary>
+    /// §5.1: a stream the client has not opened yet, or an even one: those are server-initiated and we never push,
+    /// so they are idle forever. Only HEADERS and PRIORITY may arrive on an idle stream.
+    /// </summary>
+    private bool IsIdle(int streamId) => streamId > _lastStreamId || (streamId & 1) == 0;
+
     private bool WasClosedEarly(int streamId) => Array.IndexOf(_closedEarly, streamId) >= 0;
+
+    private bool WasResetByPeer(int streamId) => Array.IndexOf(_resetByPeer, streamId) >= 0;
+
+    private void RememberResetByPeerLocked(int streamId)
+    {
+        _resetByPeer[_resetByPeerNext] = streamId;
+        _resetByPeerNext = (_resetByPeerNext + 1) % _resetByPeer.Length;
+    }
 
     private void RememberClosedEarlyLocked(int streamId)
     {

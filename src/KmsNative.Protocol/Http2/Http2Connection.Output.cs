@@ -134,6 +134,14 @@ internal sealed partial class Http2Connection
 
     private void CloseStreamLocked(Http2Stream stream, bool closedEarly)
     {
+        if (!stream.Dispatched && stream.BodyLength > 0)
+        {
+            // §6.9: the body's DATA was charged to the connection window and is about to be dropped undelivered
+            // (Dispatch returns the credit of delivered bodies). Without this every reset mid-upload shrinks the
+            // window for good, until a well-behaved client stalls.
+            ReturnConnectionCreditLocked(stream.BodyLength);
+        }
+
         stream.LocalEnded = true;
         stream.ReleasePending();
         _streams.Remove(stream.Id);

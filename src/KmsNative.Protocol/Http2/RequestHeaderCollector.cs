@@ -1,3 +1,4 @@
+using System.Buffers;
 using KmsNative.Protocol.Hpack;
 
 namespace KmsNative.Protocol.Http2;
@@ -10,15 +11,31 @@ namespace KmsNative.Protocol.Http2;
 /// </summary>
 internal sealed class RequestHeaderCollector : IHeaderHandler
 {
+    // RFC 9113 §8.2.1: bytes never allowed in a field name (the leading colon of a pseudo-header is checked apart).
+    private static readonly SearchValues<byte> s_invalidNameBytes = SearchValues.Create(
+        [.. Enumerable.Range(0x00, 0x21).Select(b => (byte)b), (byte)':', .. Enumerable.Range('A', 26).Select(b => (byte)b),
+         .. Enumerable.Range(0x7F, 0x81).Select(b => (byte)b)]);
+
     private RequestHeaders? _target;
     private bool _regularSeen;
+    private bool _trailers;
 
     public string? Error { get; private set; }
 
     public void Begin(RequestHeaders target)
     {
         _target = target;
+        _trailers = false;
         _regularSeen = false;
+        Error = null;
+    }
+
+    /// <summary>Checks a trailer block (§8.1): the same field rules, no pseudo-headers, and nothing is kept.</summary>
+    public void BeginTrailers()
+    {
+        _target = null;
+        _trailers = true;
+        _regularSeen = true;
         Error = null;
     }
 
@@ -31,11 +48,12 @@ internal sealed class RequestHeaderCollector : IHeaderHandler
         }
 
         _target = null;
+        _trailers = false;
     }
 
     public void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
-        if (Error is not null || _target is null)
+        if (Error is not null || (_target is null && !_trailers))
         {
             return;
         }
@@ -46,19 +64,44 @@ internal sealed class RequestHeaderCollector : IHeaderHandler
             return;
         }
 
-        // §8.2.1: field names are lowercase on the wire; uppercase makes the request malformed.
-        foreach (byte b in name)
+        // §8.2.1: a name must not contain 0x00-0x20, uppercase 0x41-0x5A or 0x7F-0xFF, nor a colon except as the
+        // first byte of a pseudo-header. A value must not contain NUL, CR or LF, nor start or end with SP or HTAB.
+        // Any of these makes the request malformed; CR/LF would otherwise reach logs and metadata as injected lines.
+        int invalidName = name[(name[0] == (byte)':' ? 1 : 0)..].IndexOfAny(s_invalidNameBytes);
+        if (invalidName >= 0)
         {
-            if (b is >= (byte)'A' and <= (byte)'Z')
+            Error = name[invalidName + (name[0] == (byte)':' ? 1 : 0)] is >= (byte)'A' and <= (byte)'Z'
+                ? "uppercase character in a field name"
+                : "invalid character in a field name";
+            return;
+        }
+
+        if (value.IndexOfAny((byte)0, (byte)'\r', (byte)'\n') >= 0
+            || (!value.IsEmpty && (value[0] is (byte)' ' or (byte)'\t' || value[^1] is (byte)' ' or (byte)'\t')))
+        {
+            Error = "invalid character or surrounding whitespace in a field value";
+            return;
+        }
+
+        if (_trailers)
+        {
+            // §8.1: "Trailers MUST NOT include pseudo-header fields"; §8.2.2 holds for them as for headers.
+            if (name[0] == (byte)':' || IsConnectionSpecific(name))
             {
-                Error = "uppercase character in a field name";
-                return;
+                Error = "pseudo-header or connection-specific field in trailers";
             }
+
+            return;
+        }
+
+        if (_target is not { } target)
+        {
+            return;
         }
 
         if (name[0] == (byte)':')
         {
-            OnPseudoHeader(name, value);
+            OnPseudoHeader(target, name, value);
             return;
         }
 
@@ -77,25 +120,24 @@ internal sealed class RequestHeaderCollector : IHeaderHandler
                 return;
             }
 
-            _target.SetTe(value);
+            target.SetTe(value);
         }
         else if (name.SequenceEqual("content-type"u8))
         {
-            _target.SetContentType(value);
+            target.SetContentType(value);
         }
         else if (name.SequenceEqual("content-length"u8))
         {
-            _target.SetContentLength(value);
+            target.SetContentLength(value);
         }
         else
         {
-            _target.AddField(name, value);
+            target.AddField(name, value);
         }
     }
 
-    private void OnPseudoHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    private void OnPseudoHeader(RequestHeaders headers, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
-        RequestHeaders headers = _target!;
         // §8.3: pseudo-headers come before regular fields, each at most once, and only the request ones.
         if (_regularSeen)
         {

@@ -1,0 +1,97 @@
+using KmsNative.Kms.V2;
+using KmsNative.Protocol.Http2;
+using static KmsNative.Tests.Hostile.HostileConnectionErrorTests;
+using static KmsNative.Tests.Hostile.Http2TestPeer;
+
+namespace KmsNative.Tests.Hostile;
+
+/// <summary>Well-formed HTTP/2 carrying bad gRPC: each gets a gRPC status (or an HTTP status), never a hang.</summary>
+public class HostileGrpcTests
+{
+    private static readonly (string, string)[] s_encrypt = GrpcRequest("/v2.KeyManagementService/Encrypt");
+
+    [Fact]
+    public async Task Serve_EndStreamOnHeadersWithoutBody_TrailersOnlyInternal()
+    {
+        TestResponse response = await CallAsync(Headers(1, true, s_encrypt));
+        Assert.Equal(FrameType.Headers, Assert.Single(response.Frames).Type); // Trailers-Only: one HEADERS with END_STREAM
+        Assert.Equal("200", response.Status);
+        Assert.Equal("13", response.GrpcStatus);
+    }
+
+    [Fact]
+    public async Task Serve_UnknownPath_Unimplemented()
+    {
+        TestResponse response = await CallAsync(Headers(1, false, GrpcRequest("/v2.KeyManagementService/Nope")), Data(1, GrpcMessage([]), true));
+        Assert.Equal("12", response.GrpcStatus);
+    }
+
+    [Fact]
+    public async Task Serve_CompressedMessageFlag_Unimplemented()
+    {
+        TestResponse response = await CallAsync(Headers(1, false, [.. s_encrypt, ("grpc-encoding", "gzip")]),
+            Data(1, GrpcMessage(Google.Protobuf.MessageExtensions.ToByteArray(SampleEncrypt), compressedFlag: 1), true));
+        Assert.Equal("12", response.GrpcStatus);
+    }
+
+    [Fact]
+    public async Task Serve_WrongContentType_Http415()
+    {
+        (string, string)[] fields = [.. s_encrypt.Select(f => f.Item1 == "content-type" ? ("content-type", "application/json") : f)];
+        TestResponse response = await CallAsync(Headers(1, false, fields), Data(1, Message(SampleEncrypt), true));
+        Assert.Equal("415", response.Status);
+    }
+
+    [Fact]
+    public async Task Serve_MalformedGrpcTimeout_Internal()
+    {
+        TestResponse response = await CallAsync(Headers(1, false, [.. s_encrypt, ("grpc-timeout", "123456789S")]), Data(1, Message(SampleEncrypt), true));
+        Assert.Equal("13", response.GrpcStatus);
+    }
+
+    [Fact]
+    public async Task Serve_MessageOver4MiB_ResourceExhausted()
+    {
+        const int Size = 4 * 1024 * 1024 + 100;
+        byte[] body = GrpcMessage(new byte[Size]);
+        var frames = new List<byte[]> { Preface.ToArray(), Settings(), Headers(1, false, s_encrypt) };
+        for (int offset = 0; offset < body.Length; offset += 16_384)
+        {
+            int length = Math.Min(16_384, body.Length - offset);
+            frames.Add(Data(1, body.AsSpan(offset, length), offset + length == body.Length));
+        }
+
+        await using InProcessServer server = InProcessServer.Start();
+        await using Http2TestPeer good = await server.ConnectHandshakenAsync();
+        await using Http2TestPeer peer = await server.ConnectAsync();
+        Task sending = peer.SendAsync([.. frames]); // the answer may come before the body is all sent
+        TestResponse response = await peer.ReadResponseAsync(1);
+        await sending.WaitAsync(Http2TestPeer.Timeout);
+
+        Assert.Equal("8", response.GrpcStatus);
+        await KmsClient.AssertEncryptDecryptAsync(peer, firstStreamId: 3);
+        await KmsClient.AssertEncryptDecryptAsync(good);
+    }
+
+    [Fact]
+    public async Task Serve_V1Beta1Version_Answers()
+    {
+        await using InProcessServer server = InProcessServer.Start();
+        await using Http2TestPeer peer = await server.ConnectHandshakenAsync();
+        TestResponse response = await KmsClient.CallAsync(peer, 1, "Status", new StatusRequest());
+        Assert.Equal("0", response.GrpcStatus);
+        Assert.Equal("v2beta1", StatusResponse.Parser.ParseFrom(response.Data.Skip(5).ToArray()).Version);
+    }
+
+    private static async Task<TestResponse> CallAsync(params byte[][] frames)
+    {
+        await using InProcessServer server = InProcessServer.Start();
+        await using Http2TestPeer good = await server.ConnectHandshakenAsync();
+        await using Http2TestPeer peer = await server.ConnectAsync();
+        await Attack(frames)(peer);
+        TestResponse response = await peer.ReadResponseAsync(1);
+        await KmsClient.AssertEncryptDecryptAsync(peer, firstStreamId: 3);
+        await KmsClient.AssertEncryptDecryptAsync(good);
+        return response;
+    }
+}
