@@ -415,6 +415,11 @@ internal sealed partial class Http2Connection
             throw ProtocolError($"CONTINUATION on stream {header.StreamId} without a header block to continue"); // §6.10
         }
 
+        if (payload.IsEmpty && !header.HasFlag(FrameFlags.EndHeaders))
+        {
+            ChargeReset(); // like empty DATA: work for us, nothing for the peer, and no end in sight
+        }
+
         AppendHeaderBlockFragment(payload);
         if (header.HasFlag(FrameFlags.EndHeaders))
         {

@@ -53,6 +53,10 @@ public class HostileConnectionErrorTests
         // CVE-2023-44487: opening and resetting streams costs the client nothing and us a handler each.
         ["RST_STREAM flood"] = (Http2ErrorCode.EnhanceYourCalm, null,
             Attack([.. Enumerable.Range(0, 250).SelectMany(i => new[] { Headers(2 * i + 1, false, s_encrypt), RstStream(2 * i + 1, Http2ErrorCode.Cancel) })])),
+        // Empty CONTINUATION frames keep the read loop busy while adding nothing to the block (CVE-2019-9518 style).
+        ["empty CONTINUATION flood"] = (Http2ErrorCode.EnhanceYourCalm, null,
+            Attack([Frame(FrameType.Headers, FrameFlags.None, 1, HeaderBlock(s_encrypt)),
+                .. Enumerable.Range(0, 250).Select(_ => Frame(FrameType.Continuation, FrameFlags.None, 1, []))])),
         // §6.5.2: defined ranges of SETTINGS values.
         ["SETTINGS_ENABLE_PUSH 2"] = (Http2ErrorCode.ProtocolError, null, Attack(Settings((SettingsParameter.EnablePush, 2)))),
         ["SETTINGS_MAX_FRAME_SIZE too small"] = (Http2ErrorCode.ProtocolError, null, Attack(Settings((SettingsParameter.MaxFrameSize, 16_383)))),

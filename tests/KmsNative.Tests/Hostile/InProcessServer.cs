@@ -44,8 +44,8 @@ internal sealed class InProcessServer : IAsyncDisposable
         limits ??= new Http2Limits();
         var backend = new InMemoryBackend();
         var binder = new UnaryServiceBinder();
-        Kms.V2.KeyManagementService.BindService(binder, new KmsV2Service(backend));
-        Kms.V1Beta1.KeyManagementService.BindService(binder, new KmsV1Beta1Service(backend, "test"));
+        global::KmsNative.Kms.V2.KeyManagementService.BindService(binder, new KmsV2Service(backend));
+        global::KmsNative.Kms.V1Beta1.KeyManagementService.BindService(binder, new KmsV1Beta1Service(backend, "test"));
         var grpc = new GrpcServer(binder.Build(), limits.MaxRequestMessageSize);
         var server = new Http2Server(listener.Socket, grpc, limits, listener.Address.ToString());
         var instance = new InProcessServer(directory, listener, backend, server);
