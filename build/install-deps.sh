@@ -3,6 +3,10 @@
 # fast when all is present. Each part has its own script so it can be run alone.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# curl: build/demo.sh seeds the emulator's key through its admin API.
+if ! command -v curl >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends curl
+fi
 for script in "$root"/build/install-*-deps.sh; do
   bash "$script"
 done
