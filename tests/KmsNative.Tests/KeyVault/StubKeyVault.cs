@@ -60,7 +60,8 @@ internal sealed class StubKeyVault : HttpMessageHandler
         byte[] output;
         try
         {
-            output = path.EndsWith("/encrypt", StringComparison.Ordinal) ? Rsa.Encrypt(input, padding) : Rsa.Decrypt(input, padding);
+            bool encrypts = path.EndsWith("/encrypt", StringComparison.Ordinal) || path.EndsWith("/wrapkey", StringComparison.Ordinal);
+            output = encrypts ? Rsa.Encrypt(input, padding) : Rsa.Decrypt(input, padding);
         }
         catch (CryptographicException)
         {
