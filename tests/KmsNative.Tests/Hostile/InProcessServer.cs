@@ -14,10 +14,10 @@ internal sealed class InProcessServer : IAsyncDisposable
 {
     private readonly string _directory;
     private readonly UnixSocketListener _listener;
-    private readonly InMemoryBackend _backend;
+    private readonly IDisposable _backend;
     private readonly Task _accepting;
 
-    private InProcessServer(string directory, UnixSocketListener listener, InMemoryBackend backend, Http2Server server)
+    private InProcessServer(string directory, UnixSocketListener listener, IDisposable backend, Http2Server server)
     {
         _directory = directory;
         _listener = listener;
@@ -34,7 +34,8 @@ internal sealed class InProcessServer : IAsyncDisposable
 
     public string SocketPath => _listener.Address.Path;
 
-    public static InProcessServer Start(Http2Limits? limits = null)
+    /// <param name="backend">Defaults to a fresh <see cref="InMemoryBackend"/>; the server disposes it.</param>
+    public static InProcessServer Start(Http2Limits? limits = null, InMemoryBackend? backend = null)
     {
         string directory = Path.Combine(Path.GetTempPath(), "kmsn-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(directory);
@@ -42,7 +43,7 @@ internal sealed class InProcessServer : IAsyncDisposable
             UnixFileMode.UserRead | UnixFileMode.UserWrite);
 
         limits ??= new Http2Limits();
-        var backend = new InMemoryBackend();
+        backend ??= new InMemoryBackend();
         var binder = new UnaryServiceBinder();
         global::KmsNative.Kms.V2.KeyManagementService.BindService(binder, new KmsV2Service(backend));
         global::KmsNative.Kms.V1Beta1.KeyManagementService.BindService(binder, new KmsV1Beta1Service(backend, "test"));
