@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Cryptography;
 using KmsNative.Protocol.Hpack;
 
 namespace KmsNative.Protocol.Http2;
@@ -151,6 +152,8 @@ internal sealed partial class Http2Connection : IAsyncDisposable
             if (consumed > 0)
             {
                 _readBuffer.AsSpan(consumed, buffered - consumed).CopyTo(_readBuffer);
+                // Frames already handled may have carried a plaintext DEK (Encrypt requests): do not keep them around.
+                CryptographicOperations.ZeroMemory(_readBuffer.AsSpan(buffered - consumed, consumed));
                 buffered -= consumed;
             }
 
@@ -300,6 +303,7 @@ internal sealed partial class Http2Connection : IAsyncDisposable
 
             if (_readBuffer.Length > 0)
             {
+                CryptographicOperations.ZeroMemory(_readBuffer); // an unfinished request may still be in it
                 ArrayPool<byte>.Shared.Return(_readBuffer);
                 _readBuffer = [];
             }
