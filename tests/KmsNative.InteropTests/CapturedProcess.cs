@@ -36,7 +36,9 @@ internal sealed class CapturedProcess : IDisposable
         }
     }
 
-    public static CapturedProcess Start(string fileName, IEnumerable<string> arguments)
+    /// <param name="environment">Changes to the inherited environment: a null value removes the variable.</param>
+    public static CapturedProcess Start(string fileName, IEnumerable<string> arguments,
+                                        IReadOnlyDictionary<string, string?>? environment = null)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -48,6 +50,18 @@ internal sealed class CapturedProcess : IDisposable
         foreach (string argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach ((string name, string? value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                startInfo.Environment.Remove(name);
+            }
+            else
+            {
+                startInfo.Environment[name] = value;
+            }
         }
 
         var process = new Process { StartInfo = startInfo };
@@ -63,9 +77,10 @@ internal sealed class CapturedProcess : IDisposable
 
     /// <summary>Runs to completion; a run longer than <paramref name="timeout"/> is killed and reported as exit -1.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(
-        string fileName, IEnumerable<string> arguments, TimeSpan timeout)
+        string fileName, IEnumerable<string> arguments, TimeSpan timeout,
+        IReadOnlyDictionary<string, string?>? environment = null)
     {
-        using CapturedProcess process = Start(fileName, arguments);
+        using CapturedProcess process = Start(fileName, arguments, environment);
         if (!await process.WaitForExitAsync(timeout))
         {
             process.Kill();

@@ -33,19 +33,32 @@ internal sealed class KmsNativeServer : IAsyncDisposable
 
     /// <summary>Starts the binary and waits until its socket accepts connections.</summary>
     /// <param name="inMemoryDelay">A Go duration such as "2s" for --in-memory-delay, or null for none.</param>
-    public static async Task<KmsNativeServer> StartAsync(string? inMemoryDelay = null)
+    public static Task<KmsNativeServer> StartAsync(string? inMemoryDelay = null)
     {
-        string binary = InteropPaths.Binary;
-        // A short path: sun_path holds 108 bytes.
-        DirectoryInfo directory = Directory.CreateTempSubdirectory("kmsnative-");
-        string socketPath = Path.Combine(directory.FullName, "kms.sock");
-        List<string> arguments = ["--listen-addr", $"unix://{socketPath}", "--backend", "in-memory"];
+        List<string> arguments = ["--backend", "in-memory"];
         if (inMemoryDelay is not null)
         {
             arguments.AddRange(["--in-memory-delay", inMemoryDelay]);
         }
 
-        var server = new KmsNativeServer(CapturedProcess.Start(binary, arguments), directory, socketPath);
+        return StartAsync(arguments, environment: null);
+    }
+
+    /// <summary>
+    /// Starts the binary with <c>--listen-addr unix://{its own socket}</c> followed by <paramref name="arguments"/>,
+    /// and waits until the socket accepts connections.
+    /// </summary>
+    /// <param name="environment">Changes to the inherited environment: a null value removes the variable.</param>
+    public static async Task<KmsNativeServer> StartAsync(IEnumerable<string> arguments,
+                                                         IReadOnlyDictionary<string, string?>? environment)
+    {
+        string binary = InteropPaths.Binary;
+        // A short path: sun_path holds 108 bytes.
+        DirectoryInfo directory = Directory.CreateTempSubdirectory("kmsnative-");
+        string socketPath = Path.Combine(directory.FullName, "kms.sock");
+        List<string> allArguments = ["--listen-addr", $"unix://{socketPath}", .. arguments];
+
+        var server = new KmsNativeServer(CapturedProcess.Start(binary, allArguments, environment), directory, socketPath);
         try
         {
             await server.WaitUntilAcceptingAsync();

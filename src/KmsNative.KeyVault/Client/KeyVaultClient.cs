@@ -137,6 +137,14 @@ internal sealed class KeyVaultClient
                 $"Key Vault {operation} of key {Describe(name, version)} at {_vaultUri} failed: no response ({ex.InnerException?.Message ?? ex.Message})",
                 status: 0, errorCode: null, requestId: null, ex);
         }
+        catch (AggregateException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Azure.Core's RetryPolicy throws AggregateException ("Retry failed after N tries") when every attempt
+            // ended without a response (connection reset, dropped connection): still "no response", not an internal error.
+            throw new KeyVaultException(
+                $"Key Vault {operation} of key {Describe(name, version)} at {_vaultUri} failed: no response after {ex.InnerExceptions.Count} attempts ({ex.InnerExceptions[^1].Message})",
+                status: 0, errorCode: null, requestId: null, ex);
+        }
 
         if (message.Response.IsError)
         {

@@ -28,6 +28,7 @@ internal static class AdminEndpoints
             w.WriteStartObject();
             WriteCounts(w, "requests", emulator.Faults.Requests);
             WriteCounts(w, "faulted", emulator.Faults.Faulted);
+            WriteCounts(w, "proxied", emulator.Faults.Proxied);
             w.WriteNumber("activeFaults", emulator.Faults.ActiveRules);
             w.WriteEndObject();
         }));

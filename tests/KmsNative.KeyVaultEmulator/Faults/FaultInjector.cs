@@ -9,6 +9,7 @@ internal sealed class FaultInjector
     private readonly List<FaultRule> _rules = [];
     private readonly ConcurrentDictionary<string, long> _requests = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _faulted = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _proxied = new(StringComparer.Ordinal);
 
     public void Add(FaultRule rule)
     {
@@ -62,9 +63,15 @@ internal sealed class FaultInjector
 
     public IReadOnlyDictionary<string, long> Faulted => _faulted;
 
+    /// <summary>Plain-HTTP proxy-mode requests by their <c>x-azure-proxy-target</c> (KeyVault, AzureActiveDirectory).</summary>
+    public IReadOnlyDictionary<string, long> Proxied => _proxied;
+
+    public void CountProxied(string target) => _proxied.AddOrUpdate(target, 1, static (_, n) => n + 1);
+
     public void ResetCounters()
     {
         _requests.Clear();
         _faulted.Clear();
+        _proxied.Clear();
     }
 }

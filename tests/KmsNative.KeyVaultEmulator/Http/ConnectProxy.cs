@@ -83,7 +83,9 @@ internal sealed class ConnectProxy : IAsyncDisposable
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
-            // One side went away; the other copy ends with it.
+            // One side was reset (a dropConnection fault aborts the emulator's side): reset the other too, so the
+            // client sees the dropped connection at once; otherwise the other copy waits on a silent, open tunnel.
+            toSocket.Close(timeout: 0);
         }
     }
 

@@ -12,6 +12,7 @@ internal sealed class EmulatorMiddleware(EmulatorContext emulator)
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         HttpRequest request = context.Request;
+        bool plainHttp = !request.IsHttps; // before NormalizePath, which marks proxy-mode requests https
         NormalizePath(request);
 
         string requestId = Guid.NewGuid().ToString();
@@ -27,6 +28,18 @@ internal sealed class EmulatorMiddleware(EmulatorContext emulator)
         }
 
         string? operation = Operation.Classify(request.Method, request.Path.Value ?? "/");
+        if (plainHttp && ProxyTargetFor(operation) is { } target)
+        {
+            // Azure/kubernetes-kms --proxy-mode: the AKS proxy routes plain-HTTP requests by this header, so a
+            // request without it would never reach Key Vault or Entra ID.
+            if (!string.Equals(request.Headers["x-azure-proxy-target"], target, StringComparison.Ordinal))
+            {
+                await KeyVaultError.BadParameter(context,
+                    $"A plain-HTTP (proxy mode) {operation} request needs the header x-azure-proxy-target: {target}.");
+                return;
+            }
+            emulator.Faults.CountProxied(target);
+        }
         if (operation is not null && emulator.Faults.OnRequest(operation) is { } fault)
         {
             if (fault.LatencyMs > 0)
@@ -56,6 +69,14 @@ internal sealed class EmulatorMiddleware(EmulatorContext emulator)
         }
         await next(context);
     }
+
+    /// <summary>The x-azure-proxy-target a plain-HTTP request must carry; IMDS and discovery need none.</summary>
+    private static string? ProxyTargetFor(string? operation) => operation switch
+    {
+        null or Operation.Imds or Operation.Discovery => null,
+        Operation.Token => "AzureActiveDirectory",
+        _ => "KeyVault",
+    };
 
     private static string DefaultCode(int status) => status switch
     {
