@@ -79,13 +79,14 @@ internal sealed class KeyVaultEmulatorProcess : IAsyncDisposable
     }
 
     /// <param name="configJson">Contents of an emulator --config file (tenants, clients, identities), or null for defaults.</param>
-    public static async Task<KeyVaultEmulatorProcess> StartAsync(string? configJson = null)
+    /// <param name="hostNames">The names its certificate covers; <see cref="HostNames"/> by default.</param>
+    public static async Task<KeyVaultEmulatorProcess> StartAsync(string? configJson = null, string hostNames = HostNames)
     {
         DirectoryInfo directory = System.IO.Directory.CreateTempSubdirectory("kmsnative-kv-");
         List<string> arguments =
         [
             EmulatorDll, "--port", "0", "--connect-proxy-port", "0", "--imds-port", "0",
-            "--ca-out", Path.Combine(directory.FullName, "ca.pem"), "--host-names", HostNames,
+            "--ca-out", Path.Combine(directory.FullName, "ca.pem"), "--host-names", hostNames,
         ];
         if (configJson is not null)
         {
