@@ -8,11 +8,22 @@ using KmsNative.Protocol.Server;
 
 namespace KmsNative;
 
-/// <summary>Flags → backend → socket → serve until SIGTERM/SIGINT → graceful stop. Nothing reusable lives here.</summary>
+/// <summary>Flags → socket → backend → serve until SIGTERM/SIGINT → graceful stop. Nothing reusable lives here.</summary>
 internal static class Program
 {
+    private const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     private static async Task<int> Main(string[] args)
     {
+        // Run socket completions on the socket engine's thread instead of handing each one to a thread-pool worker:
+        // handlers never block, and at kube-apiserver's sparse rates every hand-off is a thread wake-up that costs
+        // more than the call (docs/performance.md). Read once, when the first socket is created; an operator's own
+        // setting wins.
+        if (Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
+        {
+            Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
+        }
+
         OptionsResult parsed = Options.Parse(args);
         if (parsed.Options is not { } options)
         {
@@ -28,18 +39,9 @@ internal static class Program
         }
 
         Log.Always("Starting KeyManagementServiceServer service", ("version", BuildInfo.Version), ("backend", options.Backend));
-        IKmsBackend backend;
-        KeyVaultHealth? health = null;
-        try
-        {
-            (backend, health) = CreateBackend(options);
-        }
-        catch (ConfigurationException ex)
-        {
-            Log.Error(ex.Message);
-            return 1;
-        }
 
+        // The socket first: kube-apiserver can connect at once. Nothing is accepted until the backend exists, and a
+        // configuration error removes the socket again before exiting.
         UnixSocketListener listener;
         try
         {
@@ -53,6 +55,18 @@ internal static class Program
 
         using (listener)
         {
+            IKmsBackend backend;
+            KeyVaultHealth? health;
+            try
+            {
+                (backend, health) = CreateBackend(options);
+            }
+            catch (ConfigurationException ex)
+            {
+                Log.Error(ex.Message);
+                return 1;
+            }
+
             return await ServeAsync(options, backend, health, listener).ConfigureAwait(false);
         }
     }
