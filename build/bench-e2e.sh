@@ -35,8 +35,8 @@ while (($#)); do
 done
 
 calls=20000
-paced_slow_seconds=10   # 100 calls/s
-paced_fast_seconds=5    # 1,000 calls/s
+paced_slow_seconds=5    # 100 calls/s: 500 calls
+paced_fast_seconds=2    # 1,000 calls/s: 2,000 calls
 if ((quick)); then
   calls=4000
   paced_slow_seconds=2
@@ -102,11 +102,11 @@ h2load_run() { # server method inflight extra-args...
   rm -f "$work/h2.log" # h2load appends to its log file
   local before; before=$(ticks "$server_pid")
   local text; text=$(h2load -B "unix:$socket" -c1 -m"$inflight" -d "$body" --log-file="$work/h2.log" \
-      -H 'content-type: application/grpc' -H 'te: trailers' "$@" "http://localhost/v2.KeyManagementService/$method")
+      -H 'content-type: application/grpc' -H 'te: trailers' "$@" "http://localhost/v2.KeyManagementService/$method" 2>"$work/h2.err")
   local after; after=$(ticks "$server_pid")
   local done; done=$(sed -n 's/^requests: .* \([0-9]*\) succeeded.*/\1/p' <<<"$text")
   local total; total=$(wc -l <"$work/h2.log")
-  if [[ -z $done || $done -ne $total ]]; then echo "$text" >&2; log "h2load: not every request succeeded"; exit 1; fi
+  if [[ -z $done || $done -ne $total ]]; then echo "$text" >&2; cat "$work/h2.err" >&2; log "h2load: not every request succeeded"; exit 1; fi
   cut -f3 "$work/h2.log" | sort -n >"$work/h2.sorted"
   pct() { awk -v p="$1" -v n="$total" 'NR == int(p * (n - 1)) + 1 { print $1; exit }' "$work/h2.sorted"; }
   echo "rps=$(sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p' <<<"$text") p50_us=$(pct 0.5) p99_us=$(pct 0.99)" \

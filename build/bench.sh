@@ -5,6 +5,7 @@
 #   build/bench.sh                 full run, JIT job (minutes per suite); extra arguments go to BenchmarkDotNet,
 #                                  e.g. build/bench.sh --filter '*Hpack*'
 #   build/bench.sh --aot           full run, JIT and Native-AOT jobs (each AOT partition is an ILC publish)
+#   build/bench.sh --short         Job.ShortRun (about 3 minutes for every suite); combine with --aot
 #   build/bench.sh --dry           every benchmark once, in process (Job.Dry): CI's "the suites still run" (~15 s)
 #   build/bench.sh --check         allocation budgets: codecs 0 B/op, a whole unary call within
 #                                  bench/allocation-budgets.json; exits 1 on a breach (CI; ~20 s after the build)
@@ -25,7 +26,7 @@ fi
 if [[ "${1:-}" == "--check" ]]; then
   exec dotnet "$dll" --check "${2:-bench/allocation-budgets.json}"
 fi
-if [[ $# -eq 0 || ( "$1" == "--aot" && $# -eq 1 ) ]]; then
+if ! printf '%s\n' "$@" | grep -q -- '^--filter$'; then
   set -- "$@" --filter '*'
 fi
 exec dotnet "$dll" "$@"

@@ -4,8 +4,8 @@ using BenchmarkDotNet.Running;
 namespace KmsNative.Benchmarks;
 
 /// <summary>
-/// BenchmarkSwitcher plus three flags of our own (any other argument goes to BenchmarkDotNet, e.g. --filter):
-/// --dry (Job.Dry in process: CI's "still compiles and runs"), --aot (add the Native-AOT job to a full run),
+/// BenchmarkSwitcher plus flags of our own (any other argument goes to BenchmarkDotNet, e.g. --filter):
+/// --dry (Job.Dry in process: CI's "still compiles and runs"), --short (Job.ShortRun), --aot (add a Native-AOT job),
 /// --check [budgets.json] (run the allocation-sensitive benchmarks and fail when one allocates over its budget).
 /// </summary>
 public static class Program
@@ -22,6 +22,9 @@ public static class Program
             {
                 case "--dry":
                     mode = RunMode.Dry;
+                    break;
+                case "--short":
+                    mode = RunMode.Short;
                     break;
                 case "--aot":
                     nativeAot = true;
@@ -46,7 +49,7 @@ public static class Program
         }
 
         IConfig config = Config.Create(mode, nativeAot);
-        if (mode == RunMode.Dry && rest.Count == 0)
+        if (mode != RunMode.Full && rest.Count == 0)
         {
             rest.AddRange(["--filter", "*"]);
         }
