@@ -5,7 +5,9 @@ using BenchmarkDotNet.Environments;
 using BenchmarkDotNet.Exporters;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Loggers;
+using BenchmarkDotNet.Toolchains;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using BenchmarkDotNet.Toolchains.NativeAot;
 using BenchmarkDotNet.Validators;
 
 namespace KmsNative.Benchmarks;
@@ -67,7 +69,16 @@ internal static class Config
                 if (nativeAot)
                 {
                     // The benchmarks compiled by ILC, as the shipped binary is: no tiering, no dynamic PGO.
-                    config.AddJob(baseJob.WithRuntime(NativeAotRuntime.Net10_0).WithId("NativeAOT"));
+                    // The ILCompiler package from nuget.org (BenchmarkDotNet's default feed for .NET 10 is a dnceng
+                    // feed this network cannot reach); an empty version lets the SDK pick the one matching the runtime.
+                    IToolchain ilc = NativeAotToolchain.CreateBuilder()
+                        .UseNuGet("", "https://api.nuget.org/v3/index.json")
+                        .TargetFrameworkMoniker("net10.0")
+                        .ToToolchain();
+                    config.AddJob(baseJob.WithRuntime(NativeAotRuntime.Net10_0).WithToolchain(ilc).WithId("NativeAOT"));
+
+                    // ILC compiles BenchmarkDotNet itself too: over BenchmarkDotNet's 5-minute default on 2 busy cores.
+                    config.WithBuildTimeout(TimeSpan.FromMinutes(30));
                 }
 
                 break;
