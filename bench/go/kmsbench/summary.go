@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// runSummary reads the driver's results (lines "round server figure value"; server "floor" for the ping-pong
+// floor) and prints, per figure in first-seen order, the median and min–max of each server over the rounds and
+// the ratio of the medians, kmsnative / kestrel.
+func runSummary(args []string) {
+	if len(args) != 1 {
+		fail("usage: kmsbench summary results.tsv")
+	}
+	f, err := os.Open(args[0])
+	if err != nil {
+		fail(err.Error())
+	}
+	defer f.Close()
+	values := map[string]map[string][]float64{}
+	var order []string
+	scanner := bufio.NewScanner(f)
+	for scanner.Scan() {
+		parts := strings.Fields(scanner.Text())
+		if len(parts) != 4 || strings.HasPrefix(parts[0], "#") {
+			continue
+		}
+		v, err := strconv.ParseFloat(parts[3], 64)
+		if err != nil {
+			continue
+		}
+		server, figure := parts[1], parts[2]
+		if values[figure] == nil {
+			values[figure] = map[string][]float64{}
+			order = append(order, figure)
+		}
+		values[figure][server] = append(values[figure][server], v)
+	}
+	median := func(xs []float64) float64 {
+		s := append([]float64(nil), xs...)
+		sort.Float64s(s)
+		if len(s)%2 == 1 {
+			return s[len(s)/2]
+		}
+		return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	cell := func(xs []float64) string {
+		if len(xs) == 0 {
+			return "-"
+		}
+		s := append([]float64(nil), xs...)
+		sort.Float64s(s)
+		return fmt.Sprintf("%s (%s–%s)", num(median(s)), num(s[0]), num(s[len(s)-1]))
+	}
+	fmt.Println("| figure | KmsNative median (min–max) | Kestrel median (min–max) | KmsNative/Kestrel |")
+	fmt.Println("|---|---:|---:|---:|")
+	for _, figure := range order {
+		a, b := values[figure]["kmsnative"], values[figure]["kestrel"]
+		if floor := values[figure]["floor"]; len(floor) > 0 {
+			fmt.Printf("| %s | %s | (same run, no server) | |\n", figure, cell(floor))
+			continue
+		}
+		ratio := "-"
+		if len(a) > 0 && len(b) > 0 && median(b) != 0 {
+			ratio = fmt.Sprintf("%.2f×", median(a)/median(b))
+		}
+		fmt.Printf("| %s | %s | %s | %s |\n", figure, cell(a), cell(b), ratio)
+	}
+}
+
+func num(v float64) string {
+	switch {
+	case v >= 1000:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case v >= 100:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	}
+}
