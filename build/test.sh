@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need, publishes the Native-AOT binary the interop tests run,
-# then runs every test project of the solution. Ends with one "N passed, N failed" line.
+# runs every test project of the solution, then the benchmarks' dry run and allocation budgets.
+# Ends with one "N passed, N failed" line.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -13,6 +14,14 @@ results="$root/artifacts/test-results"
 rm -rf "$results"
 status=0
 dotnet test KmsNative.sln --logger "trx" --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=true || status=$?
+
+# The benchmark suites still run (each benchmark once) and the hot paths stay within their allocation budgets.
+bench_status=0
+bash build/bench.sh --ci || bench_status=$?
+if [ "$bench_status" -ne 0 ]; then
+  echo "build/bench.sh --ci failed (exit $bench_status): a suite broke or an allocation budget was exceeded" >&2
+  status=$bench_status
+fi
 
 # Sum the trx counters of every test assembly into the closing line CI reads.
 read -r passed failed skipped < <(
