@@ -1,4 +1,5 @@
 using KmsNative.Protocol.Http2;
+using KmsNative.Http2Testing;
 
 namespace KmsNative.Protocol.Tests.Http2;
 

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using KmsNative.Protocol.Grpc;
 using KmsNative.Protocol.Http2;
+using KmsNative.Http2Testing;
 
 namespace KmsNative.Protocol.Tests.Http2;
 

@@ -1,5 +1,6 @@
 using KmsNative.Protocol.Http2;
-using static KmsNative.Protocol.Tests.Http2.Http2TestPeer;
+using static KmsNative.Http2Testing.Http2TestPeer;
+using KmsNative.Http2Testing;
 
 namespace KmsNative.Protocol.Tests.Http2;
 

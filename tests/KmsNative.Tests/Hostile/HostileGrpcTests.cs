@@ -1,7 +1,8 @@
 using KmsNative.Kms.V2;
 using KmsNative.Protocol.Http2;
 using static KmsNative.Tests.Hostile.HostileConnectionErrorTests;
-using static KmsNative.Tests.Hostile.Http2TestPeer;
+using static KmsNative.Http2Testing.Http2TestPeer;
+using KmsNative.Http2Testing;
 
 namespace KmsNative.Tests.Hostile;
 

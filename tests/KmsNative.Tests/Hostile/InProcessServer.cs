@@ -3,6 +3,7 @@ using KmsNative.Kms;
 using KmsNative.Protocol.Grpc;
 using KmsNative.Protocol.Http2;
 using KmsNative.Protocol.Server;
+using KmsNative.Http2Testing;
 
 namespace KmsNative.Tests.Hostile;
 

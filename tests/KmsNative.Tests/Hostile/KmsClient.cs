@@ -1,6 +1,7 @@
 using Google.Protobuf;
 using KmsNative.Kms.V2;
-using static KmsNative.Tests.Hostile.Http2TestPeer;
+using static KmsNative.Http2Testing.Http2TestPeer;
+using KmsNative.Http2Testing;
 
 namespace KmsNative.Tests.Hostile;
 

@@ -4,7 +4,8 @@ using KmsNative.Kms.V2;
 using KmsNative.Protocol.Http2;
 using KmsNative.Tests.Hostile;
 using Microsoft.Extensions.Time.Testing;
-using static KmsNative.Tests.Hostile.Http2TestPeer;
+using static KmsNative.Http2Testing.Http2TestPeer;
+using KmsNative.Http2Testing;
 
 namespace KmsNative.Tests.Server;
 

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using KmsNative.Protocol.Http2;
 
-namespace KmsNative.Tests.Hostile;
+namespace KmsNative.Http2Testing;
 
 /// <summary>A frame as the test peer received it.</summary>
 internal sealed record TestFrame(FrameType Type, FrameFlags Flags, int StreamId, byte[] Payload)

@@ -1,6 +1,6 @@
 using KmsNative.Protocol.Http2;
 
-namespace KmsNative.Tests.Hostile;
+namespace KmsNative.Http2Testing;
 
 /// <summary>One stream's response as the test peer saw it.</summary>
 internal sealed class TestResponse

@@ -3,10 +3,10 @@ using System.Text;
 using KmsNative.Protocol.Hpack;
 using KmsNative.Protocol.Http2;
 
-namespace KmsNative.Protocol.Tests.Http2;
+namespace KmsNative.Http2Testing;
 
 /// <summary>
-/// The client side of a test connection: builds frames byte by byte (independently of the server's FrameWriter),
+/// The client side of a test connection, over a socket or an in-memory duplex: builds frames byte by byte (independently of the server's FrameWriter),
 /// sends them, and reads the server's frames with a bounded wait. Response header blocks are decoded with our
 /// HpackDecoder; request blocks are built with our HpackEncoder.
 /// </summary>
@@ -113,12 +113,28 @@ internal sealed class Http2TestPeer : IAsyncDisposable
 
     // ---- sending ----
 
+    /// <summary>
+    /// Writes the parts as one write. A hostile peer's write may fail because the server already hung up on it;
+    /// that is recorded in <see cref="SendFailed"/> rather than thrown, and the test then reads what the server said.
+    /// </summary>
     public async Task SendAsync(params byte[][] parts)
     {
         byte[] all = [.. parts.SelectMany(p => p)];
-        await _stream.WriteAsync(all);
-        await _stream.FlushAsync();
+        try
+        {
+            await _stream.WriteAsync(all);
+            await _stream.FlushAsync();
+        }
+        catch (IOException)
+        {
+            SendFailed = true;
+        }
     }
+
+    public bool SendFailed { get; private set; }
+
+    /// <summary>Half-closes the socket: the server reads end-of-stream, as from a client that has nothing more to say.</summary>
+    public void ShutdownSend() => (_stream as System.Net.Sockets.NetworkStream)?.Socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
 
     /// <summary>The client preface and a SETTINGS frame with <paramref name="settings"/>.</summary>
     public Task SendPrefaceAsync(params (SettingsParameter, uint)[] settings) => SendAsync(Preface.ToArray(), Settings(settings));
