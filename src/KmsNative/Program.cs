@@ -40,6 +40,18 @@ internal static class Program
 
         Log.Always("Starting KeyManagementServiceServer service", ("version", BuildInfo.Version), ("backend", options.Backend));
 
+        // Signals are ours from before the socket exists: a SIGTERM that arrives while the backend is being built
+        // must still end in a graceful stop (exit 0, socket removed), not the default handler's exit 143.
+        var stop = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true; // we exit ourselves, after draining
+            stop.TrySetResult(context.Signal);
+        }
+
+        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+
         // The socket first: kube-apiserver can connect at once. Nothing is accepted until the backend exists, and a
         // configuration error removes the socket again before exiting.
         UnixSocketListener listener;
@@ -67,11 +79,11 @@ internal static class Program
                 return 1;
             }
 
-            return await ServeAsync(options, backend, health, listener).ConfigureAwait(false);
+            return await ServeAsync(options, backend, health, listener, stop.Task).ConfigureAwait(false);
         }
     }
 
-    private static async Task<int> ServeAsync(Options options, IKmsBackend backend, KeyVaultHealth? health, UnixSocketListener listener)
+    private static async Task<int> ServeAsync(Options options, IKmsBackend backend, KeyVaultHealth? health, UnixSocketListener listener, Task<PosixSignal> stop)
     {
         var limits = new Http2Limits();
         var binder = new UnaryServiceBinder();
@@ -82,22 +94,13 @@ internal static class Program
         var server = new Http2Server(listener.Socket, grpc, limits, listener.Address.ToString());
         server.ConnectionFailed += (_, error) => Log.Info("connection closed on a protocol error", ("code", error.ErrorCode), ("error", error.Message));
 
-        var stop = new TaskCompletionSource<PosixSignal>(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true; // we exit ourselves, after draining
-            stop.TrySetResult(context.Signal);
-        }
-
-        using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
         Task accepting = server.AcceptLoopAsync();
         Log.Always("Listening for connections", ("addr", "unix://" + listener.Address));
         // The socket is up first; credentials and key access are checked now, in the background. A failure is logged
         // once and reported through Status, so kube-apiserver sees the reason instead of a crash loop.
         Task? startupCheck = health?.StartAsync();
-        PosixSignal signal = await stop.Task.ConfigureAwait(false);
+        PosixSignal signal = await stop.ConfigureAwait(false);
 
         Log.Always("Shutting down", ("signal", signal), ("gracePeriod", options.ShutdownGracePeriod));
         await server.ShutdownAsync(options.ShutdownGracePeriod).ConfigureAwait(false);
