@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -89,10 +91,25 @@ internal sealed class KeyVaultClient
 
     private async Task<KeyOperationResult> OperateAsync(string operation, string name, string version, string algorithm, string value, CancellationToken cancellationToken)
     {
+        // The request of encrypt/wrapKey and the response of decrypt/unwrapKey carry a DEK (base64url): zero the byte
+        // copies we can reach once they are used. The .NET strings (value, result.Value) cannot be zeroed.
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(new KeyOperationRequest(algorithm, value), KeyVaultJsonContext.Default.KeyOperationRequest);
         using HttpMessage message = CreateMessage(RequestMethod.Post, $"keys/{Escape(name)}/{Escape(version)}/{operation}", body);
-        await SendAsync(message, operation, name, version, cancellationToken).ConfigureAwait(false);
-        KeyOperationResponse result = Read(message, KeyVaultJsonContext.Default.KeyOperationResponse, operation, name, version);
+        KeyOperationResponse result;
+        try
+        {
+            await SendAsync(message, operation, name, version, cancellationToken).ConfigureAwait(false);
+            result = Read(message, KeyVaultJsonContext.Default.KeyOperationResponse, operation, name, version);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(body);
+            if (message.HasResponse)
+            {
+                CryptographicOperations.ZeroMemory(MemoryMarshal.AsMemory(message.Response.Content.ToMemory()).Span);
+            }
+        }
+
         if (string.IsNullOrEmpty(result.KeyId) || result.Value is null)
         {
             throw Failure(operation, name, version, message.Response, "the response has no kid or value");
