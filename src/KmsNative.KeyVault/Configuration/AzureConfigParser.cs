@@ -25,6 +25,11 @@ internal static class AzureConfigParser
     /// <exception cref="ConfigurationException">The file cannot be read or is not a valid azure.json.</exception>
     public static AzureConfig Load(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new ConfigurationException($"{path}: cannot read the azure.json file: it is a directory (set --config-file-path to the file)");
+        }
+
         byte[] content;
         try
         {

@@ -265,18 +265,13 @@ public class AzureConfigParserTests
     }
 
     [Fact]
-    public void Load_Unreadable_ClearError()
+    public void Load_PathIsADirectory_ClearError()
     {
-        if (Environment.UserName == "root")
-        {
-            return; // root reads any file; nothing to test
-        }
-
+        // (A permission test would pass vacuously here: the tests run as root, who reads any file.)
         using var files = new TestFiles();
-        string path = files.Write("azure.json", "{}");
-        File.SetUnixFileMode(path, UnixFileMode.None);
+        string path = System.IO.Path.GetDirectoryName(files.Write("azure.json", "{}"))!;
         var ex = Assert.Throws<ConfigurationException>(() => AzureConfigParser.Load(path));
-        Assert.Equal($"{path}: cannot read the azure.json file: permission denied", ex.Message);
+        Assert.Equal($"{path}: cannot read the azure.json file: it is a directory (set --config-file-path to the file)", ex.Message);
     }
 
     [Fact]
