@@ -69,9 +69,10 @@ internal static class Program
         {
             IKmsBackend backend;
             KeyVaultHealth? health;
+            string? waitsFor;
             try
             {
-                (backend, health) = CreateBackend(options);
+                (backend, health, waitsFor) = CreateBackend(options);
             }
             catch (ConfigurationException ex)
             {
@@ -79,21 +80,20 @@ internal static class Program
                 return 1;
             }
 
-            return await ServeAsync(options, backend, health, listener, stop.Task).ConfigureAwait(false);
+            return await ServeAsync(options, backend, health, waitsFor, listener, stop.Task).ConfigureAwait(false);
         }
     }
 
-    private static async Task<int> ServeAsync(Options options, IKmsBackend backend, KeyVaultHealth? health, UnixSocketListener listener, Task<PosixSignal> stop)
+    private static async Task<int> ServeAsync(Options options, IKmsBackend backend, KeyVaultHealth? health, string? waitsFor, UnixSocketListener listener, Task<PosixSignal> stop)
     {
         var limits = new Http2Limits();
         var binder = new UnaryServiceBinder();
         KmsNative.Kms.V2.KeyManagementService.BindService(binder, new KmsV2Service(backend));
         KmsNative.Kms.V1Beta1.KeyManagementService.BindService(binder, new KmsV1Beta1Service(backend, BuildInfo.Version));
-        var grpc = new GrpcServer(binder.Build(), limits.MaxRequestMessageSize);
+        var grpc = new GrpcServer(binder.Build(), limits.MaxRequestMessageSize, waitsFor);
         grpc.HandlerFailed += (method, exception) => Log.Error("handler failed", ("method", method), ("error", exception.GetType().Name + ": " + exception.Message));
         var server = new Http2Server(listener.Socket, grpc, limits, listener.Address.ToString());
         server.ConnectionFailed += (_, error) => Log.Info("connection closed on a protocol error", ("code", error.ErrorCode), ("error", error.Message));
-
 
         Task accepting = server.AcceptLoopAsync();
         Log.Always("Listening for connections", ("addr", "unix://" + listener.Address));
@@ -114,19 +114,20 @@ internal static class Program
         return 0;
     }
 
-private static (IKmsBackend Backend, KeyVaultHealth? Health) CreateBackend(Options options)
+private static (IKmsBackend Backend, KeyVaultHealth? Health, string? WaitsFor) CreateBackend(Options options)
     {
         if (options.Backend == Options.BackendInMemory)
         {
             Log.Warning("using the in-memory backend: a process-local key that is lost on exit; for tests and benchmarks only");
-            return (new InMemoryBackend(options.InMemoryDelay), null);
+            return (new InMemoryBackend(options.InMemoryDelay), null, null);
         }
 
         KeyVaultSetup.Result keyVault = KeyVaultSetup.Create(options, Environment.GetEnvironmentVariable, BuildInfo.Version);
         Log.Always("using kms key for encrypt/decrypt",
             ("vaultURL", keyVault.ClientUri), ("keyName", keyVault.Key.Name), ("keyVersion", keyVault.Key.Version),
             ("keyID", keyVault.Key.KeyIdHash), ("credential", keyVault.CredentialDescription));
-        return (keyVault.Backend, keyVault.Health);
+        // Said in every DEADLINE_EXCEEDED: the deadline is kube-apiserver's, the wait almost always Key Vault's.
+        return (keyVault.Backend, keyVault.Health, $"Encrypt and Decrypt wait for Key Vault key {keyVault.Key.KeyUrl}");
     }
 }
 

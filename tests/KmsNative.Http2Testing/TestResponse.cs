@@ -18,6 +18,9 @@ internal sealed class TestResponse
     /// <summary>grpc-status from the trailers, or from the headers of a Trailers-Only response.</summary>
     public string? GrpcStatus => Field("grpc-status", Trailers) ?? Field("grpc-status", Headers);
 
+    /// <summary>grpc-message as sent (still percent-encoded), from the trailers or a Trailers-Only response.</summary>
+    public string? GrpcMessage => Field("grpc-message", Trailers) ?? Field("grpc-message", Headers);
+
     public string? Status => Field(":status", Headers);
 
     private static string? Field(string name, List<(string Name, string Value)> fields) =>

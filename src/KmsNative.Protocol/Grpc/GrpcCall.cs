@@ -12,13 +12,13 @@ namespace KmsNative.Protocol.Grpc;
 /// </summary>
 internal sealed class GrpcCall : ServerCallContext, IDisposable
 {
-    private static readonly Status s_deadlineExceeded = new(StatusCode.DeadlineExceeded, "the deadline (grpc-timeout) expired before the call completed");
 
     private readonly GrpcServer _server;
     private readonly Http2Stream _stream;
     private readonly string _method;
     private readonly CancellationTokenSource _cancellation = new();
     private readonly DateTime _deadline;
+    private readonly TimeSpan _timeout;
     private Metadata? _requestHeaders;
     private Metadata? _responseTrailers;
     private int _answered;
@@ -34,6 +34,7 @@ internal sealed class GrpcCall : ServerCallContext, IDisposable
         if (timeout is { } t)
         {
             _deadline = DateTime.UtcNow + t;
+            _timeout = t;
             _cancellation.Token.UnsafeRegister(static state => ((GrpcCall)state!).OnCancelled(), this);
             _cancellation.CancelAfter(t);
         }
@@ -100,7 +101,7 @@ internal sealed class GrpcCall : ServerCallContext, IDisposable
             case OperationCanceledException when _abortedByPeer:
                 break; // the client is gone: nobody to answer
             case OperationCanceledException when _cancellation.IsCancellationRequested:
-                SendStatus(s_deadlineExceeded, null);
+                SendStatus(_server.DeadlineExceeded(_method, _timeout), null);
                 break;
             default:
                 // Like grpc-dotnet: the exception's text stays in our log, never on the wire.
@@ -142,7 +143,7 @@ internal sealed class GrpcCall : ServerCallContext, IDisposable
     {
         if (!_abortedByPeer && TryBeginAnswer())
         {
-            SendStatus(s_deadlineExceeded, null);
+            SendStatus(_server.DeadlineExceeded(_method, _timeout), null);
         }
     }
 

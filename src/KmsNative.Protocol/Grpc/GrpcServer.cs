@@ -15,11 +15,17 @@ internal sealed class GrpcServer : IHttp2Application
 {
     private readonly MethodTable _methods;
     private readonly int _maxMessageSize;
+    private readonly string? _deadlineDetail;
 
-    public GrpcServer(MethodTable methods, int maxMessageSize)
+    /// <param name="deadlineDetail">
+    /// Appended to the DEADLINE_EXCEEDED message, which is sent the moment a deadline passes, before the handler
+    /// has noticed: the application's one chance to say what calls wait for (the plugin names its Key Vault key).
+    /// </param>
+    public GrpcServer(MethodTable methods, int maxMessageSize, string? deadlineDetail = null)
     {
         _methods = methods;
         _maxMessageSize = maxMessageSize;
+        _deadlineDetail = deadlineDetail;
     }
 
     /// <summary>Raised when a handler throws something other than an RpcException (the client sees UNKNOWN).</summary>
@@ -102,6 +108,13 @@ internal sealed class GrpcServer : IHttp2Application
     }
 
     internal void ReportHandlerFailure(string method, Exception exception) => HandlerFailed?.Invoke(method, exception);
+
+    /// <summary>The status of a call whose deadline passed; built only then, so the success path allocates nothing for it.</summary>
+    internal Status DeadlineExceeded(string method, TimeSpan timeout)
+    {
+        string message = $"the deadline (grpc-timeout {GrpcTimeout.Describe(timeout)}) expired before {method} completed";
+        return new Status(StatusCode.DeadlineExceeded, _deadlineDetail is null ? message : message + "; " + _deadlineDetail);
+    }
 
     private static void Refuse(Http2Stream stream, Status status)
     {

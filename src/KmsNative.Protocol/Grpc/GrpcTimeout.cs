@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace KmsNative.Protocol.Grpc;
 
 /// <summary>
@@ -44,4 +46,9 @@ internal static class GrpcTimeout
         timeout = ticks > s_maximum.Ticks ? s_maximum : TimeSpan.FromTicks(ticks);
         return true;
     }
+
+    /// <summary>A timeout as people write it, for messages: "3s", "1.5s", "50ms", "0.25ms".</summary>
+    public static string Describe(TimeSpan timeout) => timeout >= TimeSpan.FromSeconds(1)
+        ? timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + "s"
+        : timeout.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) + "ms";
 }

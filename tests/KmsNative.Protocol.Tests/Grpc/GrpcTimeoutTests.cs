@@ -52,4 +52,15 @@ public class GrpcTimeoutTests
     {
         Assert.False(GrpcTimeout.TryParse(System.Text.Encoding.UTF8.GetBytes(value), out _));
     }
+
+    [Theory]
+    [InlineData(3_000_000, "3s")]
+    [InlineData(1_500_000, "1.5s")]
+    [InlineData(1_000_000, "1s")]
+    [InlineData(50_000, "50ms")]
+    [InlineData(250, "0.25ms")]
+    public void Describe_ReadableUnit(long microseconds, string expected)
+    {
+        Assert.Equal(expected, GrpcTimeout.Describe(TimeSpan.FromMicroseconds(microseconds)));
+    }
 }

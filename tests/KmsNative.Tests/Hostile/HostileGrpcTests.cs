@@ -1,3 +1,4 @@
+using KmsNative.Kms;
 using KmsNative.Kms.V2;
 using KmsNative.Protocol.Http2;
 using static KmsNative.Tests.Hostile.HostileConnectionErrorTests;
@@ -48,6 +49,21 @@ public class HostileGrpcTests
     {
         TestResponse response = await CallAsync(Headers(1, false, [.. s_encrypt, ("grpc-timeout", "123456789S")]), Data(1, Message(SampleEncrypt), true));
         Assert.Equal("13", response.GrpcStatus);
+    }
+
+    [Fact]
+    public async Task Serve_DeadlinePassesWhileBackendWaits_DeadlineExceededSaysTimeoutMethodAndWhatCallsWaitFor()
+    {
+        const string Detail = "Encrypt and Decrypt wait for Key Vault key https://example.vault.azure.net/keys/k/v1";
+        await using InProcessServer server = InProcessServer.Start(backend: new InMemoryBackend(TimeSpan.FromMinutes(5)), deadlineDetail: Detail);
+        await using Http2TestPeer peer = await server.ConnectHandshakenAsync();
+
+        await peer.SendAsync(Headers(1, false, [.. s_encrypt, ("grpc-timeout", "50m")]), Data(1, Message(SampleEncrypt), true));
+        TestResponse response = await peer.ReadResponseAsync(1);
+
+        Assert.Equal("4", response.GrpcStatus);
+        Assert.Equal($"the deadline (grpc-timeout 50ms) expired before /v2.KeyManagementService/Encrypt completed; {Detail}", response.GrpcMessage);
+        Assert.Empty(server.HandlerFailures);
     }
 
     [Fact]
