@@ -6,10 +6,11 @@
 #   binary size; exec → socket accepting and → first answered Status; idle RSS after that one call; peak RSS after
 #   20k Encrypt calls at c=16; Encrypt and Decrypt p50/p99/p99.9 and calls/s at 1, 16 and 64 calls in flight on ONE
 #   connection, driven by grpc-go (bench/go/kmsbench) and by h2load; the same at paced 100 and 1,000 calls/s;
-#   server CPU per call (utime+stime from /proc/<pid>/stat); the unix-socket ping-pong floor (bench/pingpong).
+#   server CPU per call (utime+stime from /proc/<pid>/stat); the unix-socket ping-pong floor (bench/pingpong);
+#   c=16 again with server and client pinned to a core each (taskset), "*.c16.pinned".
 # Prints a markdown table: median (min–max) per server and the KmsNative/Kestrel ratio of the medians.
 #
-#   build/bench-e2e.sh                  5 rounds (about 10 minutes on 2 cores)
+#   build/bench-e2e.sh                  5 rounds (about 15 minutes on 2 cores, publishing included)
 #   build/bench-e2e.sh --rounds 1 --quick     one short round (about 1 minute), to check the driver works
 #   options: --rounds N  --quick (fewer calls, shorter paced runs)  --no-publish (reuse artifacts/)
 #            --out DIR (results; default artifacts/bench-e2e)
@@ -101,7 +102,7 @@ h2load_run() { # server method inflight extra-args...
   local body=$work/${method,,}.bin
   rm -f "$work/h2.log" # h2load appends to its log file
   local before; before=$(ticks "$server_pid")
-  local text; text=$(h2load -B "unix:$socket" -c1 -m"$inflight" -d "$body" --log-file="$work/h2.log" \
+  local text; text=$(${h2load_prefix:-} h2load -B "unix:$socket" -c1 -m"$inflight" -d "$body" --log-file="$work/h2.log" \
       -H 'content-type: application/grpc' -H 'te: trailers' "$@" "http://localhost/v2.KeyManagementService/$method" 2>"$work/h2.err")
   local after; after=$(ticks "$server_pid")
   local done; done=$(sed -n 's/^requests: .* \([0-9]*\) succeeded.*/\1/p' <<<"$text")
@@ -153,6 +154,17 @@ for ((round = 1; round <= rounds; round++)); do
       record_load "h2load.$m.paced100" "$(h2load_run "$name" "$method" 1 --rps=100 -n $((100 * paced_slow_seconds)))"
       record_load "h2load.$m.paced1000" "$(h2load_run "$name" "$method" 1 --rps=1000 -n $((1000 * paced_fast_seconds)))"
     done
+    # Server and client on a core each: calls/s when the client does not compete with the server for CPU (on two
+    # shared cores both clients saturate before either server does; docs/performance.md).
+    if (($(nproc) >= 2)); then
+      taskset -a -p -c 1 "$server_pid" >/dev/null
+      for method in Encrypt Decrypt; do
+        m=${method,,}
+        record_load "go.$m.c16.pinned" "$(taskset -c 0 "$kmsbench" load -socket "$socket" -method "$method" -c 16 -n "$calls" -pid "$server_pid")"
+        record_load "h2load.$m.c16.pinned" "$(h2load_prefix="taskset -c 0" h2load_run "$name" "$method" 16 -n "$calls")"
+      done
+      taskset -a -p -c "0-$(($(nproc) - 1))" "$server_pid" >/dev/null
+    fi
     record "$name" peak_rss_mib_end "$(mib VmHWM "$server_pid")"
     kill -TERM "$server_pid"
     while kill -0 "$server_pid" 2>/dev/null; do sleep 0.05; done
