@@ -127,7 +127,7 @@ private static (IKmsBackend Backend, KeyVaultHealth? Health, string? WaitsFor) C
             ("vaultURL", keyVault.ClientUri), ("keyName", keyVault.Key.Name), ("keyVersion", keyVault.Key.Version),
             ("keyID", keyVault.Key.KeyIdHash), ("credential", keyVault.CredentialDescription));
         // Said in every DEADLINE_EXCEEDED: the deadline is kube-apiserver's, the wait almost always Key Vault's.
-        return (keyVault.Backend, keyVault.Health, $"Encrypt and Decrypt wait for Key Vault key {keyVault.Key.KeyUrl}");
+        return (keyVault.Backend, keyVault.Health, $"its calls wait for Key Vault key {keyVault.Key.KeyUrl}");
     }
 }
 

@@ -12,7 +12,6 @@ namespace KmsNative.Protocol.Grpc;
 /// </summary>
 internal sealed class GrpcCall : ServerCallContext, IDisposable
 {
-
     private readonly GrpcServer _server;
     private readonly Http2Stream _stream;
     private readonly string _method;

@@ -54,7 +54,7 @@ public class HostileGrpcTests
     [Fact]
     public async Task Serve_DeadlinePassesWhileBackendWaits_DeadlineExceededSaysTimeoutMethodAndWhatCallsWaitFor()
     {
-        const string Detail = "Encrypt and Decrypt wait for Key Vault key https://example.vault.azure.net/keys/k/v1";
+        const string Detail = "its calls wait for Key Vault key https://example.vault.azure.net/keys/k/v1";
         await using InProcessServer server = InProcessServer.Start(backend: new InMemoryBackend(TimeSpan.FromMinutes(5)), deadlineDetail: Detail);
         await using Http2TestPeer peer = await server.ConnectHandshakenAsync();
 
