@@ -17,6 +17,8 @@ internal sealed partial class Http2Connection
     private int _closedEarlyNext;
     private readonly int[] _resetByPeer = new int[64]; // streams the peer reset: its later frames are STREAM_CLOSED errors
     private int _resetByPeerNext;
+    private readonly int[] _endedByPeer = new int[64]; // closed streams the peer had ended: HEADERS on one ends the connection
+    private int _endedByPeerNext;
 
     private void ProcessFrame(FrameHeader header, ReadOnlySpan<byte> payload)
     {
@@ -383,6 +385,11 @@ internal sealed partial class Http2Connection
                 // §5.1 closed: any frame but PRIORITY after receiving RST_STREAM is a stream error STREAM_CLOSED.
                 (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.StreamClosed);
             }
+            else if (WasEndedByPeer(streamId))
+            {
+                // §5.1 closed: frames after the peer's END_STREAM are a connection error of type STREAM_CLOSED.
+                throw new Http2ConnectionException(Http2ErrorCode.StreamClosed, $"HEADERS on stream {streamId}, which the client already ended and which is closed");
+            }
             else
             {
                 throw ProtocolError($"HEADERS on stream {streamId}, not above the last stream {_lastStreamId}: stream ids must increase"); // §5.1.1
@@ -685,6 +692,14 @@ internal sealed partial class Http2Connection
     private bool WasClosedEarly(int streamId) => Array.IndexOf(_closedEarly, streamId) >= 0;
 
     private bool WasResetByPeer(int streamId) => Array.IndexOf(_resetByPeer, streamId) >= 0;
+
+    private bool WasEndedByPeer(int streamId) => Array.IndexOf(_endedByPeer, streamId) >= 0;
+
+    private void RememberEndedByPeerLocked(int streamId)
+    {
+        _endedByPeer[_endedByPeerNext] = streamId;
+        _endedByPeerNext = (_endedByPeerNext + 1) % _endedByPeer.Length;
+    }
 
     private void RememberResetByPeerLocked(int streamId)
     {

@@ -150,6 +150,10 @@ internal sealed partial class Http2Connection
         {
             RememberClosedEarlyLocked(stream.Id);
         }
+        else if (stream.RemoteEnded)
+        {
+            RememberEndedByPeerLocked(stream.Id);
+        }
     }
 
     /// <summary>A stream error (§5.4.2): RST_STREAM, and the stream, if it is open, is closed.</summary>

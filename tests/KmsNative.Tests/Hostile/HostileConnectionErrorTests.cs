@@ -34,7 +34,8 @@ public class HostileConnectionErrorTests
                    Data(1, new byte[16_384], false), Data(1, new byte[16_384], false))),
         // §5.1.1: stream ids of new streams must increase.
         ["stream id going backwards"] = (Http2ErrorCode.ProtocolError, null, Attack(Headers(5, false, s_encrypt), Headers(3, false, s_encrypt))),
-        ["stream id reuse"] = (Http2ErrorCode.ProtocolError, null, async p =>
+        // §5.1 closed: a frame after the peer's END_STREAM is a connection error of type STREAM_CLOSED (h2spec 5.1.12).
+        ["stream id reuse"] = (Http2ErrorCode.StreamClosed, null, async p =>
         {
             await Attack(Headers(1, true, GrpcRequest("/v2.KeyManagementService/Status")))(p);
             await p.ReadResponseAsync(1);
