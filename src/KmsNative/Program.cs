@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using KmsNative.Backend;
 using KmsNative.KeyVault;
 using KmsNative.Kms;
 using KmsNative.Protocol.Grpc;
@@ -90,7 +91,7 @@ internal static class Program
         var binder = new UnaryServiceBinder();
         KmsNative.Kms.V2.KeyManagementService.BindService(binder, new KmsV2Service(backend));
         KmsNative.Kms.V1Beta1.KeyManagementService.BindService(binder, new KmsV1Beta1Service(backend, BuildInfo.Version));
-        var grpc = new GrpcServer(binder.Build(), limits.MaxRequestMessageSize, waitsFor);
+        var grpc = new GrpcDispatcher(binder.Build(), limits.MaxRequestMessageSize, waitsFor);
         grpc.HandlerFailed += (method, exception) => Log.Error("handler failed", ("method", method), ("error", exception.GetType().Name + ": " + exception.Message));
         var server = new Http2Server(listener.Socket, grpc, limits, listener.Address.ToString());
         server.ConnectionFailed += (_, error) => Log.Info("connection closed on a protocol error", ("code", error.ErrorCode), ("error", error.Message));

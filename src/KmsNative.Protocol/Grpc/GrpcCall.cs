@@ -12,7 +12,7 @@ namespace KmsNative.Protocol.Grpc;
 /// </summary>
 internal sealed class GrpcCall : ServerCallContext, IDisposable
 {
-    private readonly GrpcServer _server;
+    private readonly GrpcDispatcher _server;
     private readonly Http2Stream _stream;
     private readonly string _method;
     private readonly CancellationTokenSource _cancellation = new();
@@ -24,7 +24,7 @@ internal sealed class GrpcCall : ServerCallContext, IDisposable
     private int _finished;
     private volatile bool _abortedByPeer;
 
-    public GrpcCall(GrpcServer server, Http2Stream stream, string method, TimeSpan? timeout)
+    public GrpcCall(GrpcDispatcher server, Http2Stream stream, string method, TimeSpan? timeout)
     {
         _server = server;
         _stream = stream;
@@ -110,7 +110,7 @@ internal sealed class GrpcCall : ServerCallContext, IDisposable
         }
     }
 
-    internal void SendStatus(Status status, Metadata? trailers) => GrpcServer.SendTrailersOnly(_stream, status, trailers);
+    internal void SendStatus(Status status, Metadata? trailers) => GrpcDispatcher.SendTrailersOnly(_stream, status, trailers);
 
     /// <summary>The handler is done (or never started): release what the call holds. Idempotent.</summary>
     public void Dispose()

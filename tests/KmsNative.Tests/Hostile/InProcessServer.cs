@@ -8,7 +8,7 @@ using KmsNative.Http2Testing;
 namespace KmsNative.Tests.Hostile;
 
 /// <summary>
-/// The server as Program.ServeAsync composes it (UnixSocketListener → Http2Server → GrpcServer → KMS v2 and v1beta1
+/// The server as Program.ServeAsync composes it (UnixSocketListener → Http2Server → GrpcDispatcher → KMS v2 and v1beta1
 /// over InMemoryBackend), on a socket in a fresh temporary directory. Limits may be lowered for a test.
 /// </summary>
 internal sealed class InProcessServer : IAsyncDisposable
@@ -36,7 +36,7 @@ internal sealed class InProcessServer : IAsyncDisposable
     public string SocketPath => _listener.Address.Path;
 
     /// <param name="backend">Defaults to a fresh <see cref="InMemoryBackend"/>; the server disposes it.</param>
-    /// <param name="deadlineDetail">What the plugin appends to DEADLINE_EXCEEDED messages (GrpcServer's parameter).</param>
+    /// <param name="deadlineDetail">What the plugin appends to DEADLINE_EXCEEDED messages (GrpcDispatcher's parameter).</param>
     public static InProcessServer Start(Http2Limits? limits = null, InMemoryBackend? backend = null, string? deadlineDetail = null)
     {
         string directory = Path.Combine(Path.GetTempPath(), "kmsn-" + Guid.NewGuid().ToString("N")[..12]);
@@ -49,7 +49,7 @@ internal sealed class InProcessServer : IAsyncDisposable
         var binder = new UnaryServiceBinder();
         global::KmsNative.Kms.V2.KeyManagementService.BindService(binder, new KmsV2Service(backend));
         global::KmsNative.Kms.V1Beta1.KeyManagementService.BindService(binder, new KmsV1Beta1Service(backend, "test"));
-        var grpc = new GrpcServer(binder.Build(), limits.MaxRequestMessageSize, deadlineDetail);
+        var grpc = new GrpcDispatcher(binder.Build(), limits.MaxRequestMessageSize, deadlineDetail);
         var server = new Http2Server(listener.Socket, grpc, limits, listener.Address.ToString());
         var instance = new InProcessServer(directory, listener, backend, server);
         grpc.HandlerFailed += (_, exception) => { lock (instance.HandlerFailures) { instance.HandlerFailures.Add(exception); } };

@@ -2,7 +2,7 @@ using Azure.Identity;
 using Grpc.Core;
 using KmsNative.KeyVault.Client;
 
-namespace KmsNative.KeyVault;
+namespace KmsNative.Backend;
 
 /// <summary>
 /// Maps Key Vault and credential failures to the gRPC code kube-apiserver should see (the Go plugin returns

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace KmsNative.KeyVault.Configuration;
+namespace KmsNative.KeyVault.Credentials;
 
 /// <summary>
 /// The parts of an AAD v1 token endpoint response the plugin reads. v1 sends its numbers as strings:

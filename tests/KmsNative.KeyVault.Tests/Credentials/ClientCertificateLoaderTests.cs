@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using KmsNative.KeyVault.Configuration;
+using KmsNative.KeyVault.Credentials;
 
-namespace KmsNative.KeyVault.Tests.Configuration;
+namespace KmsNative.KeyVault.Tests.Credentials;
 
 public sealed class ClientCertificateLoaderTests : IDisposable
 {

@@ -4,8 +4,9 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Identity;
 using KmsNative.KeyVault.Configuration;
+using KmsNative.KeyVault.Credentials;
 
-namespace KmsNative.KeyVault.Tests.Configuration;
+namespace KmsNative.KeyVault.Tests.Credentials;
 
 public sealed class CredentialFactoryTests : IDisposable
 {

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace KmsNative.KeyVault;
+namespace KmsNative.Backend;
 
 /// <summary>
 /// The one Key Vault key the plugin uses, as the flags name it. <see cref="KeyIdHash"/> is the KMS v2 key_id that

@@ -6,8 +6,9 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Azure.Core;
 using Azure.Identity;
+using KmsNative.KeyVault.Configuration;
 
-namespace KmsNative.KeyVault.Configuration;
+namespace KmsNative.KeyVault.Credentials;
 
 /// <summary>
 /// AAD v1 client credentials through the <c>--proxy-mode</c> proxy (contract 1.b.4). Azure.Identity refuses a

@@ -1,7 +1,8 @@
+using KmsNative.Backend;
 using KmsNative.KeyVault;
 using KmsNative.KeyVault.Configuration;
 
-namespace KmsNative.Tests.KeyVault;
+namespace KmsNative.Tests.Backend;
 
 public sealed class KeyVaultSetupTests : IDisposable
 {

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 
-namespace KmsNative.KeyVault.Tests.Configuration;
+namespace KmsNative.KeyVault.Tests;
 
 /// <summary>
 /// Answers Azure.Identity's token requests in memory (AAD v2 client credentials and IMDS) and records each request

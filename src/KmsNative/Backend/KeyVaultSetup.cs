@@ -2,8 +2,10 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using KmsNative.KeyVault.Client;
 using KmsNative.KeyVault.Configuration;
+using KmsNative.KeyVault.Credentials;
+using KmsNative.KeyVault;
 
-namespace KmsNative.KeyVault;
+namespace KmsNative.Backend;
 
 /// <summary>
 /// Builds the Key Vault backend from the flags and azure.json, in the Go plugin's order: flags, azure.json, cloud,

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace KmsNative.KeyVault.Tests.Configuration;
+namespace KmsNative.KeyVault.Tests;
 
 /// <summary>
 /// A one-request-per-connection HTTP/1.1 server on 127.0.0.1 for token endpoint tests: it records every request and

@@ -1,7 +1,8 @@
 using System.Text;
 using KmsNative.KeyVault.Configuration;
+using KmsNative.KeyVault.Credentials;
 
-namespace KmsNative.KeyVault.Tests.Configuration;
+namespace KmsNative.KeyVault.Tests.Credentials;
 
 public class AadTokenResponseTests
 {

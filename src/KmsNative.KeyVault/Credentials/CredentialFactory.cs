@@ -3,8 +3,9 @@ using System.Security.Cryptography.X509Certificates;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Identity;
+using KmsNative.KeyVault.Configuration;
 
-namespace KmsNative.KeyVault.Configuration;
+namespace KmsNative.KeyVault.Credentials;
 
 /// <summary>
 /// Chooses the credential from azure.json in the Go plugin's order (contract 1.b.2), then workload identity, which

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace KmsNative.KeyVault.Tests.Configuration;
+namespace KmsNative.KeyVault.Tests;
 
 /// <summary>A temporary directory for one test, deleted on dispose, and certificates made at run time.</summary>
 internal sealed class TestFiles : IDisposable

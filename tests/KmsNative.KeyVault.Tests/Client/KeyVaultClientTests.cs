@@ -4,7 +4,7 @@ using System.Text;
 using Azure.Core.Pipeline;
 using KmsNative.KeyVault.Client;
 
-namespace KmsNative.Tests.KeyVault;
+namespace KmsNative.KeyVault.Tests.Client;
 
 public sealed class KeyVaultClientTests : IDisposable
 {

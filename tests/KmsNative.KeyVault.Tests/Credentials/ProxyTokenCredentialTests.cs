@@ -7,8 +7,9 @@ using System.Text.Json;
 using Azure.Core;
 using Azure.Identity;
 using KmsNative.KeyVault.Configuration;
+using KmsNative.KeyVault.Credentials;
 
-namespace KmsNative.KeyVault.Tests.Configuration;
+namespace KmsNative.KeyVault.Tests.Credentials;
 
 public class ProxyTokenCredentialTests
 {

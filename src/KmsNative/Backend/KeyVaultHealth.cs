@@ -3,7 +3,7 @@ using Grpc.Core;
 using KmsNative.KeyVault.Client;
 using KmsNative.Kms;
 
-namespace KmsNative.KeyVault;
+namespace KmsNative.Backend;
 
 /// <summary>
 /// What Status reports, without a Key Vault round trip per poll: the outcome of the last check (a get-key of the

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Azure.Core;
 
-namespace KmsNative.Tests.KeyVault;
+namespace KmsNative.KeyVault.Tests.Client;
 
 /// <summary>
 /// A Key Vault stand-in behind HttpClient: real RSA with one local key, the service's JSON shapes and headers,

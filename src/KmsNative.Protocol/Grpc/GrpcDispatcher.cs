@@ -11,7 +11,7 @@ namespace KmsNative.Protocol.Grpc;
 /// Trailers-Only responses. Every :authority is accepted: kube-apiserver sends "localhost", the socket path,
 /// or the percent-encoded socket path.
 /// </summary>
-internal sealed class GrpcServer : IHttp2Application
+internal sealed class GrpcDispatcher : IHttp2Application
 {
     private readonly MethodTable _methods;
     private readonly int _maxMessageSize;
@@ -21,7 +21,7 @@ internal sealed class GrpcServer : IHttp2Application
     /// Appended to the DEADLINE_EXCEEDED message, which is sent the moment a deadline passes, before the handler
     /// has noticed: the application's one chance to say what calls wait for (the plugin names its Key Vault key).
     /// </param>
-    public GrpcServer(MethodTable methods, int maxMessageSize, string? deadlineDetail = null)
+    public GrpcDispatcher(MethodTable methods, int maxMessageSize, string? deadlineDetail = null)
     {
         _methods = methods;
         _maxMessageSize = maxMessageSize;

@@ -3,11 +3,13 @@ using System.Text;
 using Azure.Core.Pipeline;
 using Google.Protobuf;
 using Grpc.Core;
+using KmsNative.Backend;
+using KmsNative.KeyVault.Tests.Client;
 using KmsNative.KeyVault;
 using KmsNative.KeyVault.Client;
 using KmsNative.Kms;
 
-namespace KmsNative.Tests.KeyVault;
+namespace KmsNative.Tests.Backend;
 
 public sealed class KeyVaultBackendTests : IDisposable
 {

@@ -1,4 +1,4 @@
-namespace KmsNative.KeyVault.Tests.Configuration;
+namespace KmsNative.KeyVault.Tests;
 
 internal sealed class ManualTimeProvider(DateTimeOffset now) : TimeProvider
 {

@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using KmsNative.KeyVault.Configuration;
 
-namespace KmsNative.KeyVault.Configuration;
+namespace KmsNative.KeyVault.Credentials;
 
 /// <summary>
 /// Loads <c>aadClientCertPath</c>: a PKCS#12 (PFX) file opened with <c>aadClientCertPassword</c>, as the Go plugin

@@ -4,7 +4,7 @@ using Grpc.Core;
 using KmsNative.KeyVault.Client;
 using KmsNative.Kms;
 
-namespace KmsNative.KeyVault;
+namespace KmsNative.Backend;
 
 /// <summary>
 /// KMS semantics of Azure/kubernetes-kms over our Key Vault client, byte for byte where stored data depends on it:
