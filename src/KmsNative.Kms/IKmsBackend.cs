@@ -9,6 +9,18 @@ namespace KmsNative.Kms;
 /// </summary>
 internal interface IKmsBackend
 {
+    /// <summary>
+    /// Appended to every DEADLINE_EXCEEDED message: what the calls wait for (the Key Vault backend names its key), so
+    /// the error kube-apiserver logs says where the time went. Null when there is nothing to add.
+    /// </summary>
+    string? DeadlineDetail { get; }
+
+    /// <summary>Starts background work (the Key Vault backend's health checks) and returns at once.</summary>
+    void Start();
+
+    /// <summary>Stops and awaits background work and releases the backend; calls still in flight fail.</summary>
+    ValueTask StopAsync();
+
     /// <summary>Health and the current key id. Reports a failure in the result rather than throwing.</summary>
     ValueTask<BackendStatus> GetStatusAsync(CancellationToken cancellationToken);
 

@@ -23,8 +23,10 @@ internal sealed class InMemoryBackend : IKmsBackend, IDisposable
     private readonly TimeProvider _time;
     private readonly Dictionary<string, byte[]> _annotations = new() { [AnnotationKey] = "1"u8.ToArray() };
 
-    public InMemoryBackend(TimeSpan delay = default, TimeProvider? time = null)
+    /// <param name="deadlineDetail">What DEADLINE_EXCEEDED messages add (tests of that text).</param>
+    public InMemoryBackend(TimeSpan delay = default, TimeProvider? time = null, string? deadlineDetail = null)
     {
+        DeadlineDetail = deadlineDetail;
         byte[] key = RandomNumberGenerator.GetBytes(32);
         _aes = new AesGcm(key, TagSize);
         KeyId = "in-memory-" + Convert.ToHexStringLower(SHA256.HashData(key))[..16];
@@ -34,6 +36,18 @@ internal sealed class InMemoryBackend : IKmsBackend, IDisposable
     }
 
     public string KeyId { get; }
+
+    public string? DeadlineDetail { get; }
+
+    public void Start()
+    {
+    }
+
+    public ValueTask StopAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     public async ValueTask<BackendStatus> GetStatusAsync(CancellationToken cancellationToken)
     {

@@ -22,6 +22,13 @@ internal static class Log
         s_verbosity = verbosity;
     }
 
+    public static bool IsEnabled(Kms.Hosting.LogLevel level) => level switch
+    {
+        Kms.Hosting.LogLevel.Verbose => s_verbosity >= 2,
+        Kms.Hosting.LogLevel.Debug => s_verbosity >= 4,
+        _ => true,
+    };
+
     public static void Always(string message, params (string Key, object? Value)[] fields) => Write('I', "info", message, fields);
 
     public static void Info(string message, params (string Key, object? Value)[] fields)

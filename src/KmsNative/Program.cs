@@ -3,8 +3,7 @@ using System.Runtime.InteropServices;
 using KmsNative.Backend;
 using KmsNative.KeyVault;
 using KmsNative.Kms;
-using KmsNative.Protocol.Grpc;
-using KmsNative.Protocol.Http2;
+using KmsNative.Kms.Hosting;
 using KmsNative.Protocol.Server;
 
 namespace KmsNative;
@@ -69,11 +68,9 @@ internal static class Program
         using (listener)
         {
             IKmsBackend backend;
-            KeyVaultHealth? health;
-            string? waitsFor;
             try
             {
-                (backend, health, waitsFor) = CreateBackend(options);
+                backend = CreateBackend(options);
             }
             catch (ConfigurationException ex)
             {
@@ -81,54 +78,32 @@ internal static class Program
                 return 1;
             }
 
-            return await ServeAsync(options, backend, health, waitsFor, listener, stop.Task).ConfigureAwait(false);
+            // The socket is up first; credentials and key access are checked now, in the background (Start). A
+            // failure is logged once and reported through Status, so kube-apiserver sees the reason instead of a
+            // crash loop.
+            var server = KmsServer.Start(listener.Socket, listener.Address.ToString(), backend, ConsoleLog.Instance, BuildInfo.Version);
+            Log.Always("Listening for connections", ("addr", "unix://" + listener.Address));
+            PosixSignal signal = await stop.Task.ConfigureAwait(false);
+
+            Log.Always("Shutting down", ("signal", signal), ("gracePeriod", options.ShutdownGracePeriod));
+            await server.ShutdownAsync(options.ShutdownGracePeriod).ConfigureAwait(false);
+            return 0;
         }
     }
 
-    private static async Task<int> ServeAsync(Options options, IKmsBackend backend, KeyVaultHealth? health, string? waitsFor, UnixSocketListener listener, Task<PosixSignal> stop)
-    {
-        var limits = new Http2Limits();
-        var binder = new UnaryServiceBinder();
-        KmsNative.Kms.V2.KeyManagementService.BindService(binder, new KmsV2Service(backend));
-        KmsNative.Kms.V1Beta1.KeyManagementService.BindService(binder, new KmsV1Beta1Service(backend, BuildInfo.Version));
-        var grpc = new GrpcDispatcher(binder.Build(), limits.MaxRequestMessageSize, waitsFor);
-        grpc.HandlerFailed += (method, exception) => Log.Error("handler failed", ("method", method), ("error", exception.GetType().Name + ": " + exception.Message));
-        var server = new Http2Server(listener.Socket, grpc, limits, listener.Address.ToString());
-        server.ConnectionFailed += (_, error) => Log.Info("connection closed on a protocol error", ("code", error.ErrorCode), ("error", error.Message));
-
-        Task accepting = server.AcceptLoopAsync();
-        Log.Always("Listening for connections", ("addr", "unix://" + listener.Address));
-        // The socket is up first; credentials and key access are checked now, in the background. A failure is logged
-        // once and reported through Status, so kube-apiserver sees the reason instead of a crash loop.
-        Task? startupCheck = health?.StartAsync();
-        PosixSignal signal = await stop.ConfigureAwait(false);
-
-        Log.Always("Shutting down", ("signal", signal), ("gracePeriod", options.ShutdownGracePeriod));
-        await server.ShutdownAsync(options.ShutdownGracePeriod).ConfigureAwait(false);
-        await accepting.ConfigureAwait(false);
-        if (startupCheck is not null)
-        {
-            await startupCheck.ConfigureAwait(false);
-        }
-
-        (backend as IDisposable)?.Dispose();
-        return 0;
-    }
-
-private static (IKmsBackend Backend, KeyVaultHealth? Health, string? WaitsFor) CreateBackend(Options options)
+    private static IKmsBackend CreateBackend(Options options)
     {
         if (options.Backend == Options.BackendInMemory)
         {
             Log.Warning("using the in-memory backend: a process-local key that is lost on exit; for tests and benchmarks only");
-            return (new InMemoryBackend(options.InMemoryDelay), null, null);
+            return new InMemoryBackend(options.InMemoryDelay);
         }
 
-        KeyVaultSetup.Result keyVault = KeyVaultSetup.Create(options, Environment.GetEnvironmentVariable, BuildInfo.Version);
+        KeyVaultSetup.Result keyVault = KeyVaultSetup.Create(options, Environment.GetEnvironmentVariable, BuildInfo.Version, ConsoleLog.Instance);
         Log.Always("using kms key for encrypt/decrypt",
             ("vaultURL", keyVault.ClientUri), ("keyName", keyVault.Key.Name), ("keyVersion", keyVault.Key.Version),
             ("keyID", keyVault.Key.KeyIdHash), ("credential", keyVault.CredentialDescription));
-        // Said in every DEADLINE_EXCEEDED: the deadline is kube-apiserver's, the wait almost always Key Vault's.
-        return (keyVault.Backend, keyVault.Health, $"its calls wait for Key Vault key {keyVault.Key.KeyUrl}");
+        return keyVault.Backend;
     }
 }
 

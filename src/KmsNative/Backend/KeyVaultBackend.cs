@@ -33,6 +33,16 @@ internal sealed class KeyVaultBackend : IKmsBackend
         _health = health;
     }
 
+    public string DeadlineDetail => $"its calls wait for Key Vault key {_key.KeyUrl}";
+
+    public void Start() => _health.Start();
+
+    public async ValueTask StopAsync()
+    {
+        await _health.StopAsync().ConfigureAwait(false);
+        _health.Dispose();
+    }
+
     public ValueTask<BackendStatus> GetStatusAsync(CancellationToken cancellationToken) => _health.GetStatusAsync(cancellationToken);
 
     public async ValueTask<EncryptedDek> EncryptAsync(KmsApiVersion api, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Globalization;
 using Grpc.Core;
 using KmsNative.KeyVault.Client;
 using KmsNative.Kms;
+using KmsNative.Kms.Hosting;
 
 namespace KmsNative.Backend;
 
@@ -12,7 +13,7 @@ namespace KmsNative.Backend;
 /// <see cref="HealthyRecheck"/>, and at most every <see cref="UnhealthyRecheck"/> while unhealthy, so a broken vault
 /// is not hammered and a fixed one is noticed within seconds. Each change of health is logged once. Thread-safe.
 /// </summary>
-internal sealed class KeyVaultHealth
+internal sealed class KeyVaultHealth : IDisposable
 {
     public static readonly TimeSpan HealthyRecheck = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan UnhealthyRecheck = TimeSpan.FromSeconds(10);
@@ -22,22 +23,43 @@ internal sealed class KeyVaultHealth
     private readonly KeyVaultClient _client;
     private readonly KeyReference _key;
     private readonly TimeProvider _time;
+    private readonly IKmsLog _log;
+    private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _sync = new();
     private Snapshot _current;
     private Task? _check;
 
-    public KeyVaultHealth(KeyVaultClient client, KeyReference key, TimeProvider time)
+    public KeyVaultHealth(KeyVaultClient client, KeyReference key, TimeProvider time, IKmsLog log)
     {
         _client = client;
         _key = key;
         _time = time;
+        _log = log;
         _current = new Snapshot(false, "Key Vault not checked yet", DateTimeOffset.MinValue);
     }
 
     private sealed record Snapshot(bool Healthy, string Reason, DateTimeOffset At);
 
-    /// <summary>Starts the start-up check; Status answers from it once it is done.</summary>
-    public Task StartAsync() => CheckOnceAsync();
+    /// <summary>Starts the start-up check in the background; Status answers from it once it is done.</summary>
+    public void Start() => _ = CheckNowAsync();
+
+    /// <summary>Cancels a check in flight (shutdown must not wait up to its 20 s timeout) and waits for it to end.</summary>
+    public async Task StopAsync()
+    {
+        Task? check;
+        lock (_sync)
+        {
+            _stopping.Cancel();
+            check = _check;
+        }
+
+        if (check is not null)
+        {
+            await check.ConfigureAwait(false);
+        }
+    }
+
+    public void Dispose() => _stopping.Dispose();
 
     public async ValueTask<BackendStatus> GetStatusAsync(CancellationToken cancellationToken)
     {
@@ -45,7 +67,7 @@ internal sealed class KeyVaultHealth
         TimeSpan age = _time.GetUtcNow() - snapshot.At;
         if (age >= (snapshot.Healthy ? HealthyRecheck : UnhealthyRecheck))
         {
-            await CheckOnceAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+            await CheckNowAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
             snapshot = Volatile.Read(ref _current);
         }
 
@@ -65,11 +87,16 @@ internal sealed class KeyVaultHealth
 
     public void ReportSuccess() => Set(healthy: true, "ok");
 
-    /// <summary>One check at a time: concurrent Status calls share it.</summary>
-    private Task CheckOnceAsync()
+    /// <summary>Runs a check now, or joins the one in flight: concurrent Status calls share it.</summary>
+    public Task CheckNowAsync()
     {
         lock (_sync)
         {
+            if (_stopping.IsCancellationRequested)
+            {
+                return _check ?? Task.CompletedTask;
+            }
+
             if (_check is null || _check.IsCompleted)
             {
                 _check = CheckAsync();
@@ -82,11 +109,16 @@ internal sealed class KeyVaultHealth
     private async Task CheckAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20), _time);
+        using CancellationTokenRegistration stop = _stopping.Token.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeout);
         try
         {
             KeyBundle bundle = await _client.GetKeyAsync(_key.Name, _key.Version, timeout.Token).ConfigureAwait(false);
             string? problem = Evaluate(bundle);
             Set(problem is null, problem ?? "ok");
+        }
+        catch (Exception) when (_stopping.IsCancellationRequested)
+        {
+            // Shutting down: the outcome of a cancelled check is not a change of health.
         }
         catch (Exception ex)
         {
@@ -141,16 +173,16 @@ internal sealed class KeyVaultHealth
         {
             if (healthy)
             {
-                Log.Always("Key Vault key is usable", ("key", _key.KeyUrl));
+                _log.Write(LogLevel.Info, "Key Vault key is usable", ("key", _key.KeyUrl));
             }
             else
             {
-                Log.Error("Key Vault key is not usable; Status reports unhealthy until this is fixed", ("key", _key.KeyUrl), ("reason", reason));
+                _log.Write(LogLevel.Error, "Key Vault key is not usable; Status reports unhealthy until this is fixed", ("key", _key.KeyUrl), ("reason", reason));
             }
         }
         else if (!healthy && previous.Reason != reason)
         {
-            Log.Error("Key Vault key is still not usable", ("key", _key.KeyUrl), ("reason", reason));
+            _log.Write(LogLevel.Error, "Key Vault key is still not usable", ("key", _key.KeyUrl), ("reason", reason));
         }
     }
 }

@@ -4,6 +4,7 @@ using KmsNative.KeyVault.Client;
 using KmsNative.KeyVault.Configuration;
 using KmsNative.KeyVault.Credentials;
 using KmsNative.KeyVault;
+using KmsNative.Kms.Hosting;
 
 namespace KmsNative.Backend;
 
@@ -16,7 +17,7 @@ internal static class KeyVaultSetup
 {
     public sealed record Result(KeyVaultBackend Backend, KeyVaultHealth Health, KeyReference Key, string CredentialDescription, Uri ClientUri);
 
-    public static Result Create(Options options, Func<string, string?> environment, string version, HttpPipelineTransport? transport = null)
+    public static Result Create(Options options, Func<string, string?> environment, string version, IKmsLog log, HttpPipelineTransport? transport = null)
     {
         RequireFlag("--keyvault-name", options.KeyVaultName);
         RequireFlag("--key-name", options.KeyName);
@@ -33,7 +34,7 @@ internal static class KeyVaultSetup
         var clientOptions = new KeyVaultClientOptions(version) { ProxyTarget = proxy is null ? null : ProxySettings.KeyVaultTarget };
         var client = new KeyVaultClient(clientUri, credential, cloud.TokenScope, clientOptions, transport);
         var key = new KeyReference(vaultUri, options.KeyName, options.KeyVersion);
-        var health = new KeyVaultHealth(client, key, TimeProvider.System);
+        var health = new KeyVaultHealth(client, key, TimeProvider.System, log);
         return new Result(new KeyVaultBackend(client, key, health), health, key, description, clientUri);
     }
 

@@ -7,6 +7,7 @@ using KmsNative.Backend;
 using KmsNative.KeyVault.Tests.Client;
 using KmsNative.KeyVault;
 using KmsNative.KeyVault.Client;
+using KmsNative.Kms.Hosting;
 using KmsNative.Kms;
 
 namespace KmsNative.Tests.Backend;
@@ -24,7 +25,7 @@ public sealed class KeyVaultBackendTests : IDisposable
         _http = new HttpClient(_vault);
         var options = new KeyVaultClientOptions("0.1.0") { Retry = { MaxRetries = 0 } };
         var client = new KeyVaultClient(_key.VaultUrl, new StaticTokenCredential(), "https://vault.azure.net/.default", options, new HttpClientTransport(_http));
-        _health = new KeyVaultHealth(client, _key, TimeProvider.System);
+        _health = new KeyVaultHealth(client, _key, TimeProvider.System, NullKmsLog.Instance);
         _backend = new KeyVaultBackend(client, _key, _health);
     }
 
@@ -128,7 +129,7 @@ public sealed class KeyVaultBackendTests : IDisposable
     [Fact]
     public async Task DecryptV2_GarbageCiphertext_IsInvalidArgumentAndKeepsHealth()
     {
-        await _health.StartAsync();
+        await _health.CheckNowAsync();
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
             await _backend.DecryptAsync(KmsApiVersion.V2, new DecryptInput("AAAA"u8.ToArray(), _key.KeyIdHash, GoAnnotations()), CancellationToken.None));
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
@@ -171,7 +172,7 @@ public sealed class KeyVaultBackendTests : IDisposable
     [Fact]
     public async Task Status_AfterStartupCheck_IsHealthyWithKeyIdHash_AndDisabledKeyIsNot()
     {
-        await _health.StartAsync();
+        await _health.CheckNowAsync();
         BackendStatus status = await _backend.GetStatusAsync(CancellationToken.None);
         Assert.True(status.Healthy);
         Assert.Equal(_key.KeyIdHash, status.KeyId);
@@ -182,8 +183,8 @@ public sealed class KeyVaultBackendTests : IDisposable
         _vault.Enabled = false;
         var health = new KeyVaultHealth(
             new KeyVaultClient(_key.VaultUrl, new StaticTokenCredential(), "https://vault.azure.net/.default", new KeyVaultClientOptions("0.1.0"), new HttpClientTransport(_http)),
-            _key, TimeProvider.System);
-        await health.StartAsync();
+            _key, TimeProvider.System, NullKmsLog.Instance);
+        await health.CheckNowAsync();
         BackendStatus disabled = await health.GetStatusAsync(CancellationToken.None);
         Assert.False(disabled.Healthy);
         Assert.Equal("key https://example.vault.azure.net/keys/mykey/ABCD is disabled", disabled.Reason);
@@ -194,7 +195,7 @@ public sealed class KeyVaultBackendTests : IDisposable
     {
         var options = new KeyVaultClientOptions("0.1.0") { ProxyTarget = "KeyVault", Retry = { MaxRetries = 0 } };
         var client = new KeyVaultClient(new Uri("http://localhost:7788/example.vault.azure.net/"), new StaticTokenCredential(), "https://vault.azure.net/.default", options, new HttpClientTransport(_http));
-        var backend = new KeyVaultBackend(client, _key, new KeyVaultHealth(client, _key, TimeProvider.System));
+        var backend = new KeyVaultBackend(client, _key, new KeyVaultHealth(client, _key, TimeProvider.System, NullKmsLog.Instance));
         EncryptedDek result = await backend.EncryptAsync(KmsApiVersion.V2, new byte[32], CancellationToken.None);
         Assert.Equal("http://localhost:7788/example.vault.azure.net/keys/mykey/ABCD/encrypt?api-version=7.5", _vault.Requests[^1].Uri);
         Assert.Equal("KeyVault", _vault.Requests[^1].ProxyTarget);

@@ -1,6 +1,7 @@
 using KmsNative.Backend;
 using KmsNative.KeyVault;
 using KmsNative.KeyVault.Configuration;
+using KmsNative.Kms.Hosting;
 
 namespace KmsNative.Tests.Backend;
 
@@ -27,7 +28,7 @@ public sealed class KeyVaultSetupTests : IDisposable
     [InlineData("--keyvault-name=kv1", "--key-name=k", "--key-version is required")]
     public void Create_MissingKeyFlag_NamesIt(string first, string second, string message)
     {
-        var error = Assert.Throws<ConfigurationException>(() => KeyVaultSetup.Create(Flags(first, second), NoEnvironment, "0.1.0"));
+        var error = Assert.Throws<ConfigurationException>(() => KeyVaultSetup.Create(Flags(first, second), NoEnvironment, "0.1.0", NullKmsLog.Instance));
         Assert.StartsWith(message, error.Message, StringComparison.Ordinal);
     }
 
@@ -36,7 +37,7 @@ public sealed class KeyVaultSetupTests : IDisposable
     {
         string path = Path.Combine(_directory, "missing.json");
         var error = Assert.Throws<ConfigurationException>(() =>
-            KeyVaultSetup.Create(Flags("--keyvault-name=kv1", "--key-name=k", "--key-version=v", $"--config-file-path={path}"), NoEnvironment, "0.1.0"));
+            KeyVaultSetup.Create(Flags("--keyvault-name=kv1", "--key-name=k", "--key-version=v", $"--config-file-path={path}"), NoEnvironment, "0.1.0", NullKmsLog.Instance));
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
     }
 
@@ -45,7 +46,7 @@ public sealed class KeyVaultSetupTests : IDisposable
     {
         string path = AzureJson("""{"cloud":"AzurePublicCloud","tenantId":"t"}""");
         var error = Assert.Throws<ConfigurationException>(() =>
-            KeyVaultSetup.Create(Flags("--keyvault-name=kv1", "--key-name=k", "--key-version=v", $"--config-file-path={path}"), NoEnvironment, "0.1.0"));
+            KeyVaultSetup.Create(Flags("--keyvault-name=kv1", "--key-name=k", "--key-version=v", $"--config-file-path={path}"), NoEnvironment, "0.1.0", NullKmsLog.Instance));
         Assert.Contains("no credentials provided for accessing keyvault", error.Message, StringComparison.Ordinal);
     }
 
@@ -54,7 +55,7 @@ public sealed class KeyVaultSetupTests : IDisposable
     {
         string path = AzureJson("""{"cloud":"AzurePublicCloud","tenantId":"tenant","aadClientId":"client-id-1234","aadClientSecret":"s3cret-value"}""");
         KeyVaultSetup.Result result = KeyVaultSetup.Create(
-            Flags("--keyvault-name=example", "--key-name=mykey", "--key-version=ABCD", $"--config-file-path={path}"), NoEnvironment, "0.1.0");
+            Flags("--keyvault-name=example", "--key-name=mykey", "--key-version=ABCD", $"--config-file-path={path}"), NoEnvironment, "0.1.0", NullKmsLog.Instance);
         Assert.Equal("https://example.vault.azure.net/", result.ClientUri.AbsoluteUri);
         Assert.Equal("567d783db3043fe298fe0d9eeedb0029a3815cdd4fe4b059d018c91e6acffe3b", result.Key.KeyIdHash);
         Assert.DoesNotContain("s3cret-value", result.CredentialDescription, StringComparison.Ordinal);
@@ -66,7 +67,7 @@ public sealed class KeyVaultSetupTests : IDisposable
         string path = AzureJson("""{"tenantId":"tenant","aadClientId":"client-id-1234","aadClientSecret":"s3cret-value"}""");
         KeyVaultSetup.Result result = KeyVaultSetup.Create(
             Flags("--keyvault-name=example", "--key-name=mykey", "--key-version=ABCD", $"--config-file-path={path}", "--proxy-mode", "--proxy-address=localhost"),
-            NoEnvironment, "0.1.0");
+            NoEnvironment, "0.1.0", NullKmsLog.Instance);
         Assert.Equal("http://localhost:7788/example.vault.azure.net/", result.ClientUri.AbsoluteUri);
         Assert.Equal("567d783db3043fe298fe0d9eeedb0029a3815cdd4fe4b059d018c91e6acffe3b", result.Key.KeyIdHash);
     }
@@ -76,6 +77,6 @@ public sealed class KeyVaultSetupTests : IDisposable
     {
         string path = AzureJson("""{"cloud":"AzureGermanCloud","useManagedIdentityExtension":true}""");
         Assert.Throws<ConfigurationException>(() =>
-            KeyVaultSetup.Create(Flags("--keyvault-name=example", "--key-name=k", "--key-version=v", "--managed-hsm", $"--config-file-path={path}"), NoEnvironment, "0.1.0"));
+            KeyVaultSetup.Create(Flags("--keyvault-name=example", "--key-name=k", "--key-version=v", "--managed-hsm", $"--config-file-path={path}"), NoEnvironment, "0.1.0", NullKmsLog.Instance));
     }
 }

@@ -55,7 +55,7 @@ public class HostileGrpcTests
     public async Task Serve_DeadlinePassesWhileBackendWaits_DeadlineExceededSaysTimeoutMethodAndWhatCallsWaitFor()
     {
         const string Detail = "its calls wait for Key Vault key https://example.vault.azure.net/keys/k/v1";
-        await using InProcessServer server = InProcessServer.Start(backend: new InMemoryBackend(TimeSpan.FromMinutes(5)), deadlineDetail: Detail);
+        await using InProcessServer server = InProcessServer.Start(backend: new InMemoryBackend(TimeSpan.FromMinutes(5), deadlineDetail: Detail));
         await using Http2TestPeer peer = await server.ConnectHandshakenAsync();
 
         await peer.SendAsync(Headers(1, false, [.. s_encrypt, ("grpc-timeout", "50m")]), Data(1, Message(SampleEncrypt), true));

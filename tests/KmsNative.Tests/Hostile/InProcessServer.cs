@@ -1,33 +1,32 @@
 using System.Net.Sockets;
+using KmsNative.Http2Testing;
 using KmsNative.Kms;
-using KmsNative.Protocol.Grpc;
+using KmsNative.Kms.Hosting;
 using KmsNative.Protocol.Http2;
 using KmsNative.Protocol.Server;
-using KmsNative.Http2Testing;
 
 namespace KmsNative.Tests.Hostile;
 
 /// <summary>
-/// The server as Program.ServeAsync composes it (UnixSocketListener → Http2Server → GrpcDispatcher → KMS v2 and v1beta1
-/// over InMemoryBackend), on a socket in a fresh temporary directory. Limits may be lowered for a test.
+/// The plugin's server as <see cref="KmsServer"/> composes it for Program (KMS v2 and v1beta1 over an
+/// <see cref="InMemoryBackend"/>), on a socket in a fresh temporary directory. Limits may be lowered for a test.
 /// </summary>
 internal sealed class InProcessServer : IAsyncDisposable
 {
     private readonly string _directory;
     private readonly UnixSocketListener _listener;
-    private readonly IDisposable _backend;
-    private readonly Task _accepting;
+    private readonly KmsServer _server;
 
-    private InProcessServer(string directory, UnixSocketListener listener, IDisposable backend, Http2Server server)
+    private InProcessServer(string directory, UnixSocketListener listener, KmsServer server)
     {
         _directory = directory;
         _listener = listener;
-        _backend = backend;
-        Server = server;
-        _accepting = server.AcceptLoopAsync();
+        _server = server;
+        server.Dispatcher.HandlerFailed += (_, exception) => { lock (HandlerFailures) { HandlerFailures.Add(exception); } };
+        server.Http2.ConnectionFailed += (_, error) => { lock (ConnectionErrors) { ConnectionErrors.Add(error); } };
     }
 
-    public Http2Server Server { get; }
+    public Http2Server Server => _server.Http2;
 
     public List<Http2ConnectionException> ConnectionErrors { get; } = [];
 
@@ -35,26 +34,15 @@ internal sealed class InProcessServer : IAsyncDisposable
 
     public string SocketPath => _listener.Address.Path;
 
-    /// <param name="backend">Defaults to a fresh <see cref="InMemoryBackend"/>; the server disposes it.</param>
-    /// <param name="deadlineDetail">What the plugin appends to DEADLINE_EXCEEDED messages (GrpcDispatcher's parameter).</param>
-    public static InProcessServer Start(Http2Limits? limits = null, InMemoryBackend? backend = null, string? deadlineDetail = null)
+    /// <param name="backend">Defaults to a fresh <see cref="InMemoryBackend"/>; the server stops it.</param>
+    public static InProcessServer Start(Http2Limits? limits = null, IKmsBackend? backend = null)
     {
         string directory = Path.Combine(Path.GetTempPath(), "kmsn-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(directory);
         var listener = UnixSocketListener.Bind(new ListenAddress(Path.Combine(directory, "kms.sock"), IsAbstract: false),
             UnixFileMode.UserRead | UnixFileMode.UserWrite);
-
-        limits ??= new Http2Limits();
-        backend ??= new InMemoryBackend();
-        var binder = new UnaryServiceBinder();
-        global::KmsNative.Kms.V2.KeyManagementService.BindService(binder, new KmsV2Service(backend));
-        global::KmsNative.Kms.V1Beta1.KeyManagementService.BindService(binder, new KmsV1Beta1Service(backend, "test"));
-        var grpc = new GrpcDispatcher(binder.Build(), limits.MaxRequestMessageSize, deadlineDetail);
-        var server = new Http2Server(listener.Socket, grpc, limits, listener.Address.ToString());
-        var instance = new InProcessServer(directory, listener, backend, server);
-        grpc.HandlerFailed += (_, exception) => { lock (instance.HandlerFailures) { instance.HandlerFailures.Add(exception); } };
-        server.ConnectionFailed += (_, error) => { lock (instance.ConnectionErrors) { instance.ConnectionErrors.Add(error); } };
-        return instance;
+        var server = KmsServer.Start(listener.Socket, listener.Address.ToString(), backend ?? new InMemoryBackend(), NullKmsLog.Instance, "test", limits);
+        return new InProcessServer(directory, listener, server);
     }
 
     public async Task<Http2TestPeer> ConnectAsync()
@@ -78,10 +66,8 @@ internal sealed class InProcessServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Server.ShutdownAsync(TimeSpan.FromSeconds(2));
-        await _accepting;
+        await _server.ShutdownAsync(TimeSpan.FromSeconds(2));
         _listener.Dispose();
-        _backend.Dispose();
         Directory.Delete(_directory, recursive: true);
     }
 }

@@ -1,0 +1,59 @@
+using System.Net.Sockets;
+using KmsNative.Protocol.Grpc;
+using KmsNative.Protocol.Http2;
+using KmsNative.Protocol.Server;
+
+namespace KmsNative.Kms.Hosting;
+
+/// <summary>
+/// The one composition of the plugin's server, used by the executable, the tests and the benchmarks: a listening
+/// socket → <see cref="Http2Server"/> → <see cref="GrpcDispatcher"/> → KMS v2 and v1beta1 → the backend.
+/// <see cref="Start"/> starts accepting and the backend's background work; <see cref="ShutdownAsync"/> drains within a
+/// grace period and stops the backend. The caller keeps the listening socket's file (bind and unlink are its job).
+/// </summary>
+internal sealed class KmsServer
+{
+    private readonly IKmsBackend _backend;
+    private readonly Task _accepting;
+
+    private KmsServer(Http2Server http2, GrpcDispatcher dispatcher, IKmsBackend backend)
+    {
+        Http2 = http2;
+        Dispatcher = dispatcher;
+        _backend = backend;
+        _accepting = http2.AcceptLoopAsync();
+    }
+
+    public Http2Server Http2 { get; }
+
+    public GrpcDispatcher Dispatcher { get; }
+
+    /// <param name="listener">A bound, listening unix socket; <see cref="ShutdownAsync"/> closes it.</param>
+    /// <param name="name">The socket's address, for connection names in logs.</param>
+    /// <param name="version">What KMS v1beta1 Version reports as the runtime version.</param>
+    public static KmsServer Start(Socket listener, string name, IKmsBackend backend, IKmsLog log, string version, Http2Limits? limits = null)
+    {
+        limits ??= new Http2Limits();
+        var binder = new UnaryServiceBinder();
+        V2.KeyManagementService.BindService(binder, new KmsV2Service(backend));
+        V1Beta1.KeyManagementService.BindService(binder, new KmsV1Beta1Service(backend, version));
+        var dispatcher = new GrpcDispatcher(binder.Build(), limits.MaxRequestMessageSize, backend.DeadlineDetail);
+        dispatcher.HandlerFailed += (method, exception) =>
+            log.Write(LogLevel.Error, "handler failed", ("method", method), ("error", exception.GetType().Name + ": " + exception.Message));
+        var http2 = new Http2Server(listener, dispatcher, limits, name);
+        http2.ConnectionFailed += (_, error) =>
+            log.Write(LogLevel.Verbose, "connection closed on a protocol error", ("code", error.ErrorCode), ("error", error.Message));
+
+        var server = new KmsServer(http2, dispatcher, backend);
+        backend.Start();
+        return server;
+    }
+
+    /// <summary>Stops accepting, lets calls in flight answer within <paramref name="gracePeriod"/>, then stops the backend.</summary>
+    public async Task ShutdownAsync(TimeSpan gracePeriod)
+    {
+        await Http2.ShutdownAsync(gracePeriod).ConfigureAwait(false);
+        await _accepting.ConfigureAwait(false);
+        await _backend.StopAsync().ConfigureAwait(false);
+    }
+}
