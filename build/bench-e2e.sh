@@ -17,7 +17,7 @@
 # Needs: dotnet SDK, gcc, h2load (nghttp2-client), Go 1.19 + grpc-go (golang-go golang-google-grpc-dev);
 # build/install-interop-deps.sh installs the last two.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
 
 rounds=5

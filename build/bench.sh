@@ -12,7 +12,7 @@
 #   build/bench.sh --ci            --dry then --check, one build
 # Results (markdown) land in BenchmarkDotNet.Artifacts/results/.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
 
 dotnet build bench/KmsNative.Benchmarks/KmsNative.Benchmarks.csproj -c Release -nologo -clp:NoSummary -v:q

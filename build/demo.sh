@@ -6,7 +6,7 @@
 # emulator's CONNECT proxy, and trusts the emulator's CA through SSL_CERT_FILE: the same URLs and key ids as in Azure.
 # --keep leaves both running and prints, one per line: KMS_SOCKET, KMS_PIDS, KMS_EMULATOR_URL, KMS_CA_FILE, KMS_AZURE_JSON.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
 keep=0
 for arg in "$@"; do

@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
-# Installs everything the tests need on a fresh Debian 12 machine with the .NET SDK, as root; idempotent and
-# fast when all is present. Each part has its own script so it can be run alone.
+# Installs everything the tests need on a fresh Debian 12 machine with the .NET SDK, as root. Idempotent: a second
+# run installs nothing (missing Debian packages only, npm ci only when a lockfile changed, the Go client only when
+# its sources changed). Each part has its own script so it can be run alone.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # curl: build/demo.sh seeds the emulator's key through its admin API.
-if ! command -v curl >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends curl
-fi
+apt_install curl
 for script in "$root"/build/install-*-deps.sh; do
   bash "$script"
 done

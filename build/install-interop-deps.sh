@@ -8,42 +8,19 @@
 # Idempotent: each step is skipped when its result is already there and current. Run as root on Debian 12.
 set -euo pipefail
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-out_dir="$repo_root/artifacts/interop"
-go_src="$repo_root/tests/interop/go/kmsclient"
-js_dir="$repo_root/tests/interop/js"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+out_dir="$root/artifacts/interop"
+go_src="$root/tests/interop/go/kmsclient"
+js_dir="$root/tests/interop/js"
 
 log() { printf 'install-interop-deps: %s\n' "$*"; }
 
-# 1. Debian packages. apt-get update runs at most once, and only when something is missing.
-apt_packages=(golang-go golang-google-grpc-dev nghttp2-client)
-missing=()
-for package in "${apt_packages[@]}"; do
-    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
-        missing+=("$package")
-    fi
-done
-if ((${#missing[@]} > 0)); then
-    log "apt-get install ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}"
-else
-    log "Debian packages present: ${apt_packages[*]}"
-fi
+# 1. Debian packages; Node.js only when node or npm is missing (NodeSource's nodejs bundles npm).
+apt_install golang-go golang-google-grpc-dev nghttp2-client
+command -v node >/dev/null && command -v npm >/dev/null || apt_install nodejs npm
 
-# 2. npm packages, reinstalled only when package-lock.json is newer than the installed tree.
-if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-    log "node and npm are required (Node 20); install them first" >&2
-    exit 1
-fi
-installed_lock="$js_dir/node_modules/.package-lock.json"
-if [[ ! -f "$installed_lock" || "$js_dir/package-lock.json" -nt "$installed_lock" ]]; then
-    log "npm ci in tests/interop/js"
-    (cd "$js_dir" && npm ci --no-audit --no-fund --loglevel=error)
-else
-    log "node_modules up to date in tests/interop/js"
-fi
+# 2. npm packages, reinstalled only when package-lock.json changed.
+npm_ci_if_changed "$js_dir"
 
 # 3. The grpc-go client, rebuilt only when a source file is newer than the binary.
 go_binary="$out_dir/kmsclient-go"

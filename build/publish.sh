@@ -3,7 +3,7 @@
 # Fails if the publish reports any warning (trim and AOT analysis: IL2xxx, IL3xxx), or if the binary is over its
 # size budget.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

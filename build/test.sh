@@ -3,7 +3,7 @@
 # runs every test project of the solution, then the benchmarks' dry run and allocation budgets.
 # Ends with one "N passed, N failed" line.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 

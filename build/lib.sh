@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: MIT
+# Sourced by the build scripts: the one way to find the repository root, install Debian packages and npm trees.
+#   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# sets $root (the repository root, absolute) and defines apt_install and npm_ci_if_changed.
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# apt_install PACKAGE...: installs the packages that are not installed yet; apt-get update runs at most once per
+# process, and only when something is missing. Needs root (CI and the developer machines run as root).
+apt_install() {
+  local missing=() package
+  for package in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+      missing+=("$package")
+    fi
+  done
+  ((${#missing[@]} == 0)) && return 0
+  echo "apt-get install ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  if [[ -z "${KMSNATIVE_APT_UPDATED:-}" ]]; then
+    apt-get update -qq
+    export KMSNATIVE_APT_UPDATED=1
+  fi
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# npm_ci_if_changed DIR: npm ci in DIR when its package-lock.json differs from the tree npm last installed there
+# (npm writes node_modules/.package-lock.json), so a second run costs nothing.
+npm_ci_if_changed() {
+  local dir=$1
+  if [[ -f "$dir/node_modules/.package-lock.json" && ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
+    echo "node_modules up to date in ${dir#"$root"/}" >&2
+    return 0
+  fi
+  echo "npm ci in ${dir#"$root"/}" >&2
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
