@@ -1,6 +1,6 @@
 namespace KmsNative.KeyVault.Client;
 
-/// <summary>The JSON Web Algorithms Key Vault accepts for RSA encrypt/decrypt/wrapKey/unwrapKey.</summary>
+/// <summary>The JSON Web Algorithms Key Vault accepts for RSA encrypt and decrypt.</summary>
 internal static class KeyVaultAlgorithm
 {
     /// <summary>PKCS#1 v1.5: the Go plugin's KMS v1beta1 algorithm, so v1 data in etcd decrypts only with it.</summary>

@@ -13,7 +13,7 @@ namespace KmsNative.KeyVault.Client;
 /// <summary>
 /// A thin client of the Key Vault keys REST API on Azure.Core's <see cref="HttpPipeline"/>: bearer tokens from any
 /// <see cref="TokenCredential"/>, Azure.Core's retries and transport, JSON through a source-generated context.
-/// Thread-safe. Only what the plugin needs: get a key, list its versions, and the four RSA operations.
+/// Thread-safe. Only what the plugin needs: get a key (health), list its versions (rotation), encrypt and decrypt.
 /// </summary>
 internal sealed class KeyVaultClient
 {
@@ -83,15 +83,9 @@ internal sealed class KeyVaultClient
     public Task<KeyOperationResult> DecryptAsync(string name, string version, string algorithm, string ciphertext, CancellationToken cancellationToken) =>
         OperateAsync("decrypt", name, version, algorithm, ciphertext, cancellationToken);
 
-    public Task<KeyOperationResult> WrapKeyAsync(string name, string version, string algorithm, ReadOnlySpan<byte> key, CancellationToken cancellationToken) =>
-        OperateAsync("wrapkey", name, version, algorithm, Base64UrlCodec.Encode(key), cancellationToken);
-
-    public Task<KeyOperationResult> UnwrapKeyAsync(string name, string version, string algorithm, string wrapped, CancellationToken cancellationToken) =>
-        OperateAsync("unwrapkey", name, version, algorithm, wrapped, cancellationToken);
-
     private async Task<KeyOperationResult> OperateAsync(string operation, string name, string version, string algorithm, string value, CancellationToken cancellationToken)
     {
-        // The request of encrypt/wrapKey and the response of decrypt/unwrapKey carry a DEK (base64url): zero the byte
+        // The request of encrypt and the response of decrypt carry a DEK (base64url): zero the byte
         // copies we can reach once they are used. The .NET strings (value, result.Value) cannot be zeroed.
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(new KeyOperationRequest(algorithm, value), KeyVaultJsonContext.Default.KeyOperationRequest);
         using HttpMessage message = CreateMessage(RequestMethod.Post, $"keys/{Escape(name)}/{Escape(version)}/{operation}", body);

@@ -41,14 +41,14 @@ public sealed class KeyVaultClientTests : IDisposable
     }
 
     [Fact]
-    public async Task WrapThenUnwrap_RoundTripsWithEachAlgorithm()
+    public async Task EncryptThenDecrypt_RoundTripsWithEachAlgorithm()
     {
         byte[] key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         foreach (string algorithm in new[] { KeyVaultAlgorithm.Rsa15, KeyVaultAlgorithm.RsaOaep, KeyVaultAlgorithm.RsaOaep256 })
         {
-            KeyOperationResult wrapped = await _client.WrapKeyAsync("mykey", "ABCD", algorithm, key, CancellationToken.None);
-            Assert.EndsWith("/keys/mykey/ABCD/wrapkey?api-version=7.5", _vault.Requests[^1].Uri, StringComparison.Ordinal);
-            KeyOperationResult unwrapped = await _client.UnwrapKeyAsync("mykey", "ABCD", algorithm, wrapped.Value, CancellationToken.None);
+            KeyOperationResult wrapped = await _client.EncryptAsync("mykey", "ABCD", algorithm, key, CancellationToken.None);
+            Assert.EndsWith("/keys/mykey/ABCD/encrypt?api-version=7.5", _vault.Requests[^1].Uri, StringComparison.Ordinal);
+            KeyOperationResult unwrapped = await _client.DecryptAsync("mykey", "ABCD", algorithm, wrapped.Value, CancellationToken.None);
             Assert.True(Base64UrlCodec.TryDecode(unwrapped.Value, out byte[] result));
             Assert.Equal(key, result);
         }
