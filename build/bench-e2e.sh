@@ -10,9 +10,14 @@
 #   c=16 again with server and client pinned to a core each (taskset), "*.c16.pinned".
 # Prints a markdown table: median (min–max) per server and the KmsNative/Kestrel ratio of the medians.
 #
+# Start-up is measured on its own, before any load and with nothing else running: one discarded warm-up spawn of
+# each binary (page cache, dynamic loader caches), then --startup-samples fresh processes of each per round,
+# interleaved A B A B, each stopped before the next starts (docs/performance.md, "How start-up is measured").
+#
 #   build/bench-e2e.sh                  5 rounds (about 15 minutes on 2 cores, publishing included)
 #   build/bench-e2e.sh --rounds 1 --quick     one short round (about 1 minute), to check the driver works
 #   options: --rounds N  --quick (fewer calls, shorter paced runs)  --no-publish (reuse artifacts/)
+#            --startup-samples N (start-up spawns per server per round; default 10)
 #            --out DIR (results; default artifacts/bench-e2e)
 # Needs: dotnet SDK, gcc, h2load (nghttp2-client), Go 1.19 + grpc-go (golang-go golang-google-grpc-dev);
 # build/install-interop-deps.sh installs the last two.
@@ -21,12 +26,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
 
 rounds=5
+startup_samples=10
 quick=0
 publish=1
 out=artifacts/bench-e2e
 while (($#)); do
   case "$1" in
     --rounds) rounds=$2; shift ;;
+    --startup-samples) startup_samples=$2; shift ;;
     --quick) quick=1 ;;
     --no-publish) publish=0 ;;
     --out) out=$2; shift ;;
@@ -123,6 +130,35 @@ record_load() { # label output
   return 0
 }
 
+binary_of() { if [[ $1 == kestrel ]]; then echo "$kestrel"; else echo "$kmsnative"; fi; }
+
+# One fresh process: exec → accepting → first answered Status, then SIGTERM and wait for the exit. Prints kmsbench's
+# "pid=… accept_us=… status_us=…".
+spawn_once() { # name
+  local socket=$work/$1.startup.sock
+  rm -f "$socket"
+  local started; started=$("$kmsbench" start -socket "$socket" -log /dev/null -- "$(binary_of "$1")" --listen-addr "unix://$socket" --backend in-memory)
+  local pid; pid=$(kv pid "$started")
+  kill -TERM "$pid"
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.01; done
+  echo "$started"
+}
+
+# The warm-up spawns: their figures are discarded (the first exec of a binary pays for the page cache and the
+# loader; kube-apiserver's plugin restarts on a node where the binary is already cached).
+for name in kmsnative kestrel; do spawn_once "$name" >/dev/null; done
+
+for ((round = 1; round <= rounds; round++)); do
+  log "round $round/$rounds: start-up, $startup_samples spawns per server, interleaved (load average $(cut -d' ' -f1 /proc/loadavg))"
+  for ((sample = 1; sample <= startup_samples; sample++)); do
+    for name in kmsnative kestrel; do
+      started=$(spawn_once "$name")
+      record "$name" startup_to_accept_ms "$(awk -v u="$(kv accept_us "$started")" 'BEGIN { printf "%.2f", u / 1000 }')"
+      record "$name" startup_to_first_status_ms "$(awk -v u="$(kv status_us "$started")" 'BEGIN { printf "%.2f", u / 1000 }')"
+    done
+  done
+done
+
 for ((round = 1; round <= rounds; round++)); do
   floor=$("$bench_bin/pingpong" 20000)
   for key in p50_us p99_us; do record floor "uds_pingpong_64B.$key" "$(kv "$key" "$floor")"; done
@@ -134,8 +170,6 @@ for ((round = 1; round <= rounds; round++)); do
     record "$name" binary_size_mib "$(awk -v s="$(stat -c %s "$binary")" 'BEGIN { printf "%.2f", s / 1048576 }')"
     started=$("$kmsbench" start -socket "$socket" -log "$out/$name.log" -- "$binary" --listen-addr "unix://$socket" --backend in-memory)
     server_pid=$(kv pid "$started")
-    record "$name" startup_to_accept_ms "$(awk -v u="$(kv accept_us "$started")" 'BEGIN { printf "%.2f", u / 1000 }')"
-    record "$name" startup_to_first_status_ms "$(awk -v u="$(kv status_us "$started")" 'BEGIN { printf "%.2f", u / 1000 }')"
     sleep 1
     record "$name" idle_rss_mib "$(mib VmRSS "$server_pid")"
 

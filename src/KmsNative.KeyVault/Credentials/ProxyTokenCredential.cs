@@ -213,11 +213,11 @@ internal sealed class ProxyTokenCredential : TokenCredential, IDisposable
         }
         catch (HttpRequestException ex)
         {
-            throw new AuthenticationFailedException($"token request to {_tokenUri} failed: {ex.Message}", ex);
+            throw new TokenEndpointException($"token request to {_tokenUri} failed: {ex.Message}", 0, ex);
         }
         catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            throw new AuthenticationFailedException($"token request to {_tokenUri} timed out", ex);
+            throw new TokenEndpointException($"token request to {_tokenUri} timed out", 0, ex);
         }
 
         try
@@ -226,8 +226,8 @@ internal sealed class ProxyTokenCredential : TokenCredential, IDisposable
             if (status is < 200 or > 299)
             {
                 string aad = AadTokenResponse.DescribeError(body);
-                throw new AuthenticationFailedException(
-                    $"token request to {_tokenUri} failed: HTTP {status}{(aad.Length == 0 ? "" : ", " + aad)}");
+                throw new TokenEndpointException(
+                    $"token request to {_tokenUri} failed: HTTP {status}{(aad.Length == 0 ? "" : ", " + aad)}", status);
             }
 
             if (!AadTokenResponse.TryParseSuccess(body, _timeProvider.GetUtcNow(), out string accessToken, out DateTimeOffset expiresOn))

@@ -1,6 +1,7 @@
 using Azure.Identity;
 using Grpc.Core;
 using KmsNative.KeyVault.Client;
+using KmsNative.KeyVault.Credentials;
 
 namespace KmsNative.Backend;
 
@@ -20,7 +21,7 @@ internal static class KeyVaultErrors
                 new RpcException(new Status(StatusCode.DeadlineExceeded, "the call's deadline expired while waiting for Key Vault")),
             KeyVaultException kv => new RpcException(new Status(Classify(kv), kv.Message)),
             CredentialUnavailableException unavailable => new RpcException(new Status(StatusCode.Unauthenticated, "no token for Key Vault: " + FirstLine(unavailable.Message))),
-            AuthenticationFailedException auth => new RpcException(new Status(StatusCode.Unauthenticated, "getting a token for Key Vault failed: " + FirstLine(auth.Message))),
+            AuthenticationFailedException auth => FromTokenFailure(TokenFailure.Describe(auth)),
             _ => new RpcException(new Status(StatusCode.Internal, "Key Vault call failed: " + exception.GetType().Name)),
         };
     }
@@ -48,6 +49,11 @@ internal static class KeyVaultErrors
         code.Contains("Disabled", StringComparison.OrdinalIgnoreCase) || code.Contains("Expired", StringComparison.OrdinalIgnoreCase)
         || message.Contains("disabled", StringComparison.OrdinalIgnoreCase) || message.Contains("expired", StringComparison.OrdinalIgnoreCase)
         || message.Contains("not yet valid", StringComparison.OrdinalIgnoreCase);
+
+    // An unreachable or failing token endpoint is an outage (UNAVAILABLE: kube-apiserver retries); a refused identity
+    // is UNAUTHENTICATED.
+    private static RpcException FromTokenFailure(TokenFailure failure) => new(new Status(
+        failure.Transient ? StatusCode.Unavailable : StatusCode.Unauthenticated, "getting a token for Key Vault failed: " + failure.Description));
 
     // MSAL's messages run to several lines of troubleshooting links; the first says what happened.
     private static string FirstLine(string message)
