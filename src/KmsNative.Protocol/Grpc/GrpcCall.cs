@@ -39,8 +39,6 @@ internal sealed class GrpcCall : ServerCallContext, IDisposable
         }
     }
 
-    internal bool IsCancelled => _cancellation.IsCancellationRequested;
-
     protected override string MethodCore => _method;
 
     protected override string HostCore => Encoding.UTF8.GetString(_stream.Headers.Authority);

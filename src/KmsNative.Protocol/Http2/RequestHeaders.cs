@@ -13,7 +13,7 @@ internal sealed class RequestHeaders : IDisposable
 {
     private byte[] _arena = [];
     private int _used;
-    private Range _method, _scheme, _path, _authority, _contentType, _te, _contentLength;
+    private Range _method, _scheme, _path, _authority, _contentType, _contentLength;
     private Range[] _fields = new Range[16]; // pairs: name, value
     private int _fieldCount;
 
@@ -22,7 +22,6 @@ internal sealed class RequestHeaders : IDisposable
     public ReadOnlySpan<byte> Path => Get(_path);
     public ReadOnlySpan<byte> Authority => Get(_authority);
     public ReadOnlySpan<byte> ContentType => Get(_contentType);
-    public ReadOnlySpan<byte> Te => Get(_te);
     public ReadOnlySpan<byte> ContentLength => Get(_contentLength);
     public bool HasMethod { get; private set; }
     public bool HasScheme { get; private set; }
@@ -60,7 +59,6 @@ internal sealed class RequestHeaders : IDisposable
     internal void SetPath(ReadOnlySpan<byte> value) => (_path, HasPath) = (Append(value), true);
     internal void SetAuthority(ReadOnlySpan<byte> value) => (_authority, HasAuthority) = (Append(value), true);
     internal void SetContentType(ReadOnlySpan<byte> value) => _contentType = Append(value);
-    internal void SetTe(ReadOnlySpan<byte> value) => _te = Append(value);
     internal void SetContentLength(ReadOnlySpan<byte> value) => (_contentLength, HasContentLength) = (Append(value), true);
 
     internal void AddField(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
