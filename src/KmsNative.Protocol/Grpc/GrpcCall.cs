@@ -34,8 +34,12 @@ internal sealed class GrpcCall : ServerCallContext, IDisposable
         {
             _deadline = DateTime.UtcNow + t;
             _timeout = t;
-            _cancellation.Token.UnsafeRegister(static state => ((GrpcCall)state!).OnCancelled(), this);
-            _cancellation.CancelAfter(t);
+            if (t > TimeSpan.Zero)
+            {
+                // A zero timeout arms nothing: the dispatcher answers it at once (ExpireNow).
+                _cancellation.Token.UnsafeRegister(static state => ((GrpcCall)state!).OnCancelled(), this);
+                _cancellation.CancelAfter(t);
+            }
         }
     }
 
@@ -135,6 +139,9 @@ internal sealed class GrpcCall : ServerCallContext, IDisposable
             }
         }
     }
+
+    /// <summary>The deadline has passed before the handler started: answer DEADLINE_EXCEEDED unless already answered.</summary>
+    internal void ExpireNow() => OnCancelled();
 
     private void OnCancelled()
     {

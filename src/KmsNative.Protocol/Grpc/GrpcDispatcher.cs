@@ -90,7 +90,11 @@ internal sealed class GrpcDispatcher : IHttp2Application
         stream.AppState = call;
         if (timeout == TimeSpan.Zero)
         {
-            call.Dispose(); // already answered DEADLINE_EXCEEDED
+            // A deadline already passed ("0S", or under 100 ns, which rounds to zero ticks): no timer is armed for it,
+            // so answer DEADLINE_EXCEEDED now; that also closes the stream, which would otherwise count against
+            // SETTINGS_MAX_CONCURRENT_STREAMS for as long as the connection lives.
+            call.ExpireNow();
+            call.Dispose();
             return;
         }
 

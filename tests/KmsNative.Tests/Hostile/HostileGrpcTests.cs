@@ -66,6 +66,35 @@ public class HostileGrpcTests
         Assert.Empty(server.HandlerFailures);
     }
 
+    [Theory]
+    [InlineData("0n")]
+    [InlineData("1n")]
+    [InlineData("99n")]
+    [InlineData("0u")]
+    [InlineData("0m")]
+    [InlineData("0S")]
+    [InlineData("0M")]
+    [InlineData("0H")]
+    public async Task Serve_ZeroGrpcTimeout_DeadlineExceededAtOnceAndTheStreamCloses(string timeout)
+    {
+        // More calls than SETTINGS_MAX_CONCURRENT_STREAMS (256): each must be answered and closed, or the
+        // connection ends up refusing every new stream.
+        const int Calls = 300;
+        await using InProcessServer server = InProcessServer.Start();
+        await using Http2TestPeer peer = await server.ConnectHandshakenAsync();
+
+        for (int i = 0; i < Calls; i++)
+        {
+            int streamId = 2 * i + 1;
+            await peer.SendAsync(Headers(streamId, false, [.. s_encrypt, ("grpc-timeout", timeout)]), Data(streamId, Message(SampleEncrypt), true));
+            TestResponse response = await peer.ReadResponseAsync(streamId);
+            Assert.Equal("4", response.GrpcStatus);
+        }
+
+        await KmsClient.AssertEncryptDecryptAsync(peer, firstStreamId: 2 * Calls + 1);
+        Assert.Empty(server.HandlerFailures);
+    }
+
     [Fact]
     public async Task Serve_MessageOver4MiB_ResourceExhausted()
     {
