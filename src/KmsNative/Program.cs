@@ -91,9 +91,9 @@ internal static class Program
         var binder = new UnaryServiceBinder();
         KmsNative.Kms.V2.KeyManagementService.BindService(binder, new KmsV2Service(backend));
         KmsNative.Kms.V1Beta1.KeyManagementService.BindService(binder, new KmsV1Beta1Service(backend, BuildInfo.Version));
-        var grpc = new GrpcDispatcher(binder.Build(), limits.MaxRequestMessageSize, waitsFor);
+        var grpc = new GrpcDispatcher(binder.Build(), limits.MaxRequestMessageSize, TimeProvider.System, waitsFor);
         grpc.HandlerFailed += (method, exception) => Log.Error("handler failed", ("method", method), ("error", exception.GetType().Name + ": " + exception.Message));
-        var server = new Http2Server(listener.Socket, grpc, limits, listener.Address.ToString());
+        var server = new Http2Server(listener.Socket, grpc, limits, listener.Address.ToString(), TimeProvider.System);
         server.ConnectionFailed += (_, error) => Log.Info("connection closed on a protocol error", ("code", error.ErrorCode), ("error", error.Message));
 
         Task accepting = server.AcceptLoopAsync();

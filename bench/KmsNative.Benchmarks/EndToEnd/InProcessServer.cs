@@ -32,8 +32,8 @@ internal sealed class InProcessServer : IAsyncDisposable
         var binder = new UnaryServiceBinder();
         KmsNative.Kms.V2.KeyManagementService.BindService(binder, new KmsV2Service(_backend));
         KmsNative.Kms.V1Beta1.KeyManagementService.BindService(binder, new KmsV1Beta1Service(_backend, "bench"));
-        var grpc = new GrpcDispatcher(binder.Build(), limits.MaxRequestMessageSize);
-        _server = new Http2Server(_listener.Socket, grpc, limits, SocketPath);
+        var grpc = new GrpcDispatcher(binder.Build(), limits.MaxRequestMessageSize, TimeProvider.System);
+        _server = new Http2Server(_listener.Socket, grpc, limits, SocketPath, TimeProvider.System);
         _accepting = _server.AcceptLoopAsync();
     }
 

@@ -15,7 +15,7 @@ internal sealed class GrpcCall : ServerCallContext, IDisposable
     private readonly GrpcDispatcher _server;
     private readonly Http2Stream _stream;
     private readonly string _method;
-    private readonly CancellationTokenSource _cancellation = new();
+    private readonly CancellationTokenSource _cancellation;
     private readonly DateTime _deadline;
     private readonly TimeSpan _timeout;
     private Metadata? _requestHeaders;
@@ -24,22 +24,24 @@ internal sealed class GrpcCall : ServerCallContext, IDisposable
     private int _finished;
     private volatile bool _abortedByPeer;
 
-    public GrpcCall(GrpcDispatcher server, Http2Stream stream, string method, TimeSpan? timeout)
+    /// <param name="time">The clock of the deadline; it is not kept (a call holds no more than it needs).</param>
+    public GrpcCall(GrpcDispatcher server, Http2Stream stream, string method, TimeSpan? timeout, TimeProvider time)
     {
         _server = server;
         _stream = stream;
         _method = method;
-        _deadline = DateTime.MaxValue;
-        if (timeout is { } t)
+        if (timeout is { } t && t > TimeSpan.Zero)
         {
-            _deadline = DateTime.UtcNow + t;
+            _deadline = time.GetUtcNow().UtcDateTime + t;
             _timeout = t;
-            if (t > TimeSpan.Zero)
-            {
-                // A zero timeout arms nothing: the dispatcher answers it at once (ExpireNow).
-                _cancellation.Token.UnsafeRegister(static state => ((GrpcCall)state!).OnCancelled(), this);
-                _cancellation.CancelAfter(t);
-            }
+            _cancellation = new CancellationTokenSource(t, time);
+            _cancellation.Token.UnsafeRegister(static state => ((GrpcCall)state!).OnCancelled(), this);
+        }
+        else
+        {
+            // No deadline, or a zero one, which arms nothing: the dispatcher answers it at once (ExpireNow).
+            _deadline = timeout is null ? DateTime.MaxValue : time.GetUtcNow().UtcDateTime;
+            _cancellation = new CancellationTokenSource();
         }
     }
 

@@ -15,16 +15,19 @@ internal sealed class GrpcDispatcher : IHttp2Application
 {
     private readonly MethodTable _methods;
     private readonly int _maxMessageSize;
+    private readonly TimeProvider _time;
     private readonly string? _deadlineDetail;
 
+    /// <param name="time">The clock deadlines are measured and waited on (grpc-timeout).</param>
     /// <param name="deadlineDetail">
     /// Appended to the DEADLINE_EXCEEDED message, which is sent the moment a deadline passes, before the handler
     /// has noticed: the application's one chance to say what calls wait for (the plugin names its Key Vault key).
     /// </param>
-    public GrpcDispatcher(MethodTable methods, int maxMessageSize, string? deadlineDetail = null)
+    public GrpcDispatcher(MethodTable methods, int maxMessageSize, TimeProvider time, string? deadlineDetail = null)
     {
         _methods = methods;
         _maxMessageSize = maxMessageSize;
+        _time = time;
         _deadlineDetail = deadlineDetail;
     }
 
@@ -86,7 +89,7 @@ internal sealed class GrpcDispatcher : IHttp2Application
             return;
         }
 
-        var call = new GrpcCall(this, stream, method!.FullName, timeout);
+        var call = new GrpcCall(this, stream, method!.FullName, timeout, _time);
         stream.AppState = call;
         if (timeout == TimeSpan.Zero)
         {

@@ -670,8 +670,8 @@ internal sealed partial class Http2Connection
 
     private void ChargeReset()
     {
-        long now = Environment.TickCount64;
-        if (now - _resetWindowStart >= (long)_limits.ResetBurstWindow.TotalMilliseconds)
+        long now = _time.GetTimestamp();
+        if (_time.GetElapsedTime(_resetWindowStart, now) >= _limits.ResetBurstWindow)
         {
             _resetWindowStart = now;
             _resetBudget = _limits.MaxResetsPerWindow;

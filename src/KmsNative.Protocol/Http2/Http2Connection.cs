@@ -24,20 +24,23 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     private readonly Lock _sync = new();
     private readonly Dictionary<int, Http2Stream> _streams = [];
     private readonly CancellationTokenSource _readCancellation = new();
-    private readonly Timer _timer;
+    private readonly TimeProvider _time;
+    private readonly ITimer _timer;
 
     private byte[] _readBuffer;
     private bool _prefaceReceived;
     private bool _settingsReceived;
     private int _lastStreamId;          // highest stream id the peer opened (RFC 9113 §5.1.1)
-    private long _lastActivity;         // Environment.TickCount64 of the last frame received
+    private long _lastActivity;         // _time.GetTimestamp() of the last bytes received
     private bool _goAwaySent;
     private bool _peerGoAway;
     private int _resetBudget;
     private long _resetWindowStart;
 
-    public Http2Connection(Stream transport, IHttp2Application application, Http2Limits limits, string peerName)
+    /// <param name="time">The clock of the handshake and idle timeouts and of the reset budget's window.</param>
+    public Http2Connection(Stream transport, IHttp2Application application, Http2Limits limits, string peerName, TimeProvider time)
     {
+        _time = time;
         _transport = transport;
         _application = application;
         _limits = limits;
@@ -46,8 +49,9 @@ internal sealed partial class Http2Connection : IAsyncDisposable
         _readBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(32 * 1024, limits.MaxFrameSize + FrameHeader.Size));
         _connectionReceiveWindow = limits.ConnectionWindowSize;
         _resetBudget = limits.MaxResetsPerWindow;
-        _lastActivity = Environment.TickCount64;
-        _timer = new Timer(static state => ((Http2Connection)state!).OnTimer(), this, limits.HandshakeTimeout, Timeout.InfiniteTimeSpan);
+        _lastActivity = time.GetTimestamp();
+        _resetWindowStart = _lastActivity;
+        _timer = time.CreateTimer(static state => ((Http2Connection)state!).OnTimer(), this, limits.HandshakeTimeout, Timeout.InfiniteTimeSpan);
     }
 
     public string PeerName { get; }
@@ -146,7 +150,7 @@ internal sealed partial class Http2Connection : IAsyncDisposable
             }
 
             buffered += read;
-            Volatile.Write(ref _lastActivity, Environment.TickCount64);
+            Volatile.Write(ref _lastActivity, _time.GetTimestamp());
             BeginReadBatch();
             int consumed = ProcessBuffered(_readBuffer.AsSpan(0, buffered));
             if (consumed > 0)
@@ -195,7 +199,6 @@ internal sealed partial class Http2Connection : IAsyncDisposable
 
     private void OnTimer()
     {
-        long now = Environment.TickCount64;
         if (!_settingsReceived)
         {
             // Handshake timeout: no preface and SETTINGS in time. Nothing to say to a peer that says nothing.
@@ -208,21 +211,21 @@ internal sealed partial class Http2Connection : IAsyncDisposable
             return;
         }
 
-        long idleFor = now - Volatile.Read(ref _lastActivity);
+        TimeSpan idleFor = _time.GetElapsedTime(Volatile.Read(ref _lastActivity));
         bool hasStreams;
         lock (_sync)
         {
             hasStreams = _streams.Count > 0;
         }
 
-        long idleLimit = (long)_limits.IdleTimeout.TotalMilliseconds;
-        if (!hasStreams && idleFor >= idleLimit)
+        if (!hasStreams && idleFor >= _limits.IdleTimeout)
         {
             BeginShutdown();
             return;
         }
 
-        ArmTimer(TimeSpan.FromMilliseconds(Math.Max(idleLimit - idleFor, 1000)));
+        TimeSpan left = _limits.IdleTimeout - idleFor;
+        ArmTimer(left > TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
     }
 
     private void ArmTimer(TimeSpan dueTime)

@@ -37,7 +37,8 @@ internal sealed class InProcessServer : IAsyncDisposable
 
     /// <param name="backend">Defaults to a fresh <see cref="InMemoryBackend"/>; the server disposes it.</param>
     /// <param name="deadlineDetail">What the plugin appends to DEADLINE_EXCEEDED messages (GrpcDispatcher's parameter).</param>
-    public static InProcessServer Start(Http2Limits? limits = null, InMemoryBackend? backend = null, string? deadlineDetail = null)
+    /// <param name="time">The server's clock (deadlines, timeouts, grace period); defaults to the system clock.</param>
+    public static InProcessServer Start(Http2Limits? limits = null, InMemoryBackend? backend = null, string? deadlineDetail = null, TimeProvider? time = null)
     {
         string directory = Path.Combine(Path.GetTempPath(), "kmsn-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(directory);
@@ -49,8 +50,8 @@ internal sealed class InProcessServer : IAsyncDisposable
         var binder = new UnaryServiceBinder();
         global::KmsNative.Kms.V2.KeyManagementService.BindService(binder, new KmsV2Service(backend));
         global::KmsNative.Kms.V1Beta1.KeyManagementService.BindService(binder, new KmsV1Beta1Service(backend, "test"));
-        var grpc = new GrpcDispatcher(binder.Build(), limits.MaxRequestMessageSize, deadlineDetail);
-        var server = new Http2Server(listener.Socket, grpc, limits, listener.Address.ToString());
+        var grpc = new GrpcDispatcher(binder.Build(), limits.MaxRequestMessageSize, time ?? TimeProvider.System, deadlineDetail);
+        var server = new Http2Server(listener.Socket, grpc, limits, listener.Address.ToString(), time ?? TimeProvider.System);
         var instance = new InProcessServer(directory, listener, backend, server);
         grpc.HandlerFailed += (_, exception) => { lock (instance.HandlerFailures) { instance.HandlerFailures.Add(exception); } };
         server.ConnectionFailed += (_, error) => { lock (instance.ConnectionErrors) { instance.ConnectionErrors.Add(error); } };
