@@ -45,6 +45,9 @@ internal sealed class GrpcCall : ServerCallContext, IDisposable
         }
     }
 
+    /// <summary>The pool of the connection's buffers, for the response's buffers too.</summary>
+    internal System.Buffers.ArrayPool<byte>? Pool => _stream.Pool;
+
     protected override string MethodCore => _method;
 
     protected override string HostCore => Encoding.UTF8.GetString(_stream.Headers.Authority);
@@ -88,7 +91,7 @@ internal sealed class GrpcCall : ServerCallContext, IDisposable
             return;
         }
 
-        using var trailers = new HeaderBlockBuilder();
+        using var trailers = new HeaderBlockBuilder(_stream.Pool);
         GrpcHeaderBlocks.WriteTrailers(trailers, Status.DefaultSuccess, _responseTrailers);
         _stream.Respond(GrpcHeaderBlocks.ResponseHeaders, prefixedMessage, trailers.WrittenSpan);
     }

@@ -108,7 +108,7 @@ internal sealed class GrpcDispatcher : IHttp2Application
 
     internal static void SendTrailersOnly(Http2Stream stream, Status status, Metadata? trailers)
     {
-        using var block = new HeaderBlockBuilder();
+        using var block = new HeaderBlockBuilder(stream.Pool);
         GrpcHeaderBlocks.WriteResponseHeaders(block);
         GrpcHeaderBlocks.WriteTrailers(block, status, trailers);
         stream.Respond(block.WrittenSpan, default, default);
@@ -131,7 +131,7 @@ internal sealed class GrpcDispatcher : IHttp2Application
 
     private static void RefuseHttp(Http2Stream stream, int httpStatus, Status status)
     {
-        using var block = new HeaderBlockBuilder();
+        using var block = new HeaderBlockBuilder(stream.Pool);
         GrpcHeaderBlocks.WriteHttpError(block, httpStatus, status);
         stream.Respond(block.WrittenSpan, default, default);
         stream.Headers.Dispose();

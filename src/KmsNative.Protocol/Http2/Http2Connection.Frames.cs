@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using KmsNative.Protocol.Buffers;
 using KmsNative.Protocol.Hpack;
 
 namespace KmsNative.Protocol.Http2;
@@ -8,7 +9,9 @@ internal sealed partial class Http2Connection
 {
     private enum HeaderBlockTarget : byte { NewStream, Trailers, Discard }
 
-    private readonly PooledBuffer _headerBlock = new(64 * 1024);
+    private const int MaxHeaderBlockSize = 64 * 1024;
+
+    private PooledSecretBuffer _headerBlock;
     private int _headerBlockStreamId;    // non-zero while a block awaits CONTINUATION
     private bool _headerBlockEndStream;
     private HeaderBlockTarget _headerBlockTarget;
@@ -439,7 +442,7 @@ internal sealed partial class Http2Connection
 
     private void AppendHeaderBlockFragment(ReadOnlySpan<byte> fragment)
     {
-        if (!_headerBlock.TryAppend(fragment))
+        if (!_headerBlock.TryAppend(fragment, MaxHeaderBlockSize))
         {
             // We must decode every block to keep HPACK state in sync, so one we refuse to buffer ends the connection.
             throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm, "header block larger than 64 KiB");

@@ -1,4 +1,4 @@
-using System.Buffers;
+using KmsNative.Protocol.Buffers;
 
 namespace KmsNative.Protocol.Http2;
 
@@ -8,10 +8,13 @@ internal sealed partial class Http2Connection
 {
     private const int DefaultWindowSize = 65_535; // RFC 9113 §6.5.2, §6.9.2
 
-    private readonly FrameWriter _writer = new();
-    private readonly List<Http2Stream> _blockedStreams = [];
-    private byte[]? _spare = ArrayPool<byte>.Shared.Rent(16 * 1024);
+    private const int OutputBufferSize = 16 * 1024;
+
+    private readonly FrameWriter _writer;
+    private readonly List<HeldResponse> _heldResponses = []; // responses waiting for send window, oldest first
+    private PooledSecretBuffer _spare;  // the next buffer for _writer; empty (no array) while a flush holds it
     private bool _flushing;
+    private bool _disposed;             // DisposeAsync ran: a flush that ends afterwards returns the buffers
     private bool _inReadBatch;
     private TaskCompletionSource? _outputDrained;
     private long _connectionSendWindow = DefaultWindowSize;
@@ -65,15 +68,7 @@ internal sealed partial class Http2Connection
                 else
                 {
                     // Out of window: keep the rest until a WINDOW_UPDATE or SETTINGS makes room.
-                    int rest = data.Length - sent;
-                    stream.PendingData = ArrayPool<byte>.Shared.Rent(rest);
-                    data[sent..].CopyTo(stream.PendingData);
-                    stream.PendingOffset = 0;
-                    stream.PendingLength = rest;
-                    stream.PendingTrailers = ArrayPool<byte>.Shared.Rent(Math.Max(1, trailers.Length));
-                    trailers.CopyTo(stream.PendingTrailers);
-                    stream.PendingTrailersLength = trailers.Length;
-                    _blockedStreams.Add(stream);
+                    _heldResponses.Add(new HeldResponse(stream, data[sent..], trailers, Pool));
                 }
             }
         }
@@ -106,17 +101,15 @@ internal sealed partial class Http2Connection
 
     private void ResumeBlockedStreams()
     {
-        for (int i = 0; i < _blockedStreams.Count && _connectionSendWindow > 0; i++)
+        for (int i = 0; i < _heldResponses.Count && _connectionSendWindow > 0; i++)
         {
-            Http2Stream stream = _blockedStreams[i];
-            int sent = WriteDataLocked(stream, stream.PendingData.AsSpan(stream.PendingOffset, stream.PendingLength));
-            stream.PendingOffset += sent;
-            stream.PendingLength -= sent;
-            if (stream.PendingLength == 0)
+            HeldResponse held = _heldResponses[i];
+            held.MarkSent(WriteDataLocked(held.Stream, held.UnsentData));
+            if (held.AllDataSent)
             {
-                _writer.WriteHeaders(stream.Id, stream.PendingTrailers.AsSpan(0, stream.PendingTrailersLength), endStream: true, _peerMaxFrameSize);
-                _blockedStreams.RemoveAt(i--);
-                EndLocalLocked(stream);
+                _writer.WriteHeaders(held.Stream.Id, held.Trailers, endStream: true, _peerMaxFrameSize);
+                EndLocalLocked(held.Stream); // disposes held and removes it from the list
+                i--;
             }
         }
     }
@@ -143,9 +136,8 @@ internal sealed partial class Http2Connection
         }
 
         stream.LocalEnded = true;
-        stream.ReleasePending();
         _streams.Remove(stream.Id);
-        _blockedStreams.Remove(stream);
+        ReleaseHeldResponseLocked(stream);
         if (closedEarly)
         {
             RememberClosedEarlyLocked(stream.Id);
@@ -153,6 +145,19 @@ internal sealed partial class Http2Connection
         else if (stream.RemoteEnded)
         {
             RememberEndedByPeerLocked(stream.Id);
+        }
+    }
+
+    private void ReleaseHeldResponseLocked(Http2Stream stream)
+    {
+        for (int i = 0; i < _heldResponses.Count; i++)
+        {
+            if (_heldResponses[i].Stream == stream)
+            {
+                _heldResponses[i].Dispose();
+                _heldResponses.RemoveAt(i);
+                return;
+            }
         }
     }
 
@@ -235,63 +240,66 @@ internal sealed partial class Http2Connection
     /// </summary>
     private async Task FlushAsync()
     {
-        byte[] sending;
-        int length;
+        PooledSecretBuffer sending;
         lock (_sync)
         {
             _inReadBatch = false;
-            if (_flushing || _writer.Length == 0 || _spare is null)
+            if (_flushing || _disposed || _writer.Length == 0)
             {
                 return;
             }
 
             _flushing = true;
-            sending = _writer.Swap(_spare, out length);
-            _spare = null;
+            sending = _spare;
+            _spare = default;
+            _writer.Swap(ref sending);
         }
 
+        bool failed = false;
         try
         {
             while (true)
             {
-                await _transport.WriteAsync(sending.AsMemory(0, length)).ConfigureAwait(false);
-                Array.Clear(sending, 0, length);
-                TaskCompletionSource? drained = null;
-                bool done = false;
+                await _transport.WriteAsync(sending.WrittenMemory).ConfigureAwait(false);
+                sending.Clear();
                 lock (_sync)
                 {
-                    if (_writer.Length == 0)
+                    if (_writer.Length == 0 || _disposed)
                     {
-                        _spare = sending;
-                        _flushing = false;
-                        (drained, _outputDrained) = (_outputDrained, null);
-                        done = true;
+                        break;
                     }
-                    else
-                    {
-                        sending = _writer.Swap(sending, out length);
-                    }
-                }
 
-                if (done)
-                {
-                    drained?.TrySetResult();
-                    return;
+                    _writer.Swap(ref sending);
                 }
             }
         }
         catch (Exception)
         {
-            Array.Clear(sending, 0, length);
-            TaskCompletionSource? drained;
-            lock (_sync)
+            failed = true;
+        }
+
+        TaskCompletionSource? drained;
+        lock (_sync)
+        {
+            if (_disposed)
             {
+                // DisposeAsync left the buffers to this flush: return them all.
+                sending.Dispose();
+                _writer.Dispose();
+            }
+            else
+            {
+                sending.Clear();
                 _spare = sending;
-                _flushing = false;
-                (drained, _outputDrained) = (_outputDrained, null);
             }
 
-            drained?.TrySetResult();
+            _flushing = false;
+            (drained, _outputDrained) = (_outputDrained, null);
+        }
+
+        drained?.TrySetResult();
+        if (failed)
+        {
             _readCancellation.Cancel();
         }
     }
@@ -307,7 +315,7 @@ internal sealed partial class Http2Connection
             {
                 if (!_flushing)
                 {
-                    if (_writer.Length == 0 || _spare is null)
+                    if (_writer.Length == 0 || _disposed)
                     {
                         return;
                     }

@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Security.Cryptography;
+using KmsNative.Protocol.Buffers;
 using KmsNative.Protocol.Hpack;
 
 namespace KmsNative.Protocol.Http2;
@@ -27,7 +27,7 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ITimer _timer;
 
-    private byte[] _readBuffer;
+    private PooledSecretBuffer _readBuffer; // read loop only (and DisposeAsync, under _sync, once the loop has ended)
     private bool _prefaceReceived;
     private bool _settingsReceived;
     private int _lastStreamId;          // highest stream id the peer opened (RFC 9113 §5.1.1)
@@ -38,15 +38,24 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     private long _resetWindowStart;
 
     /// <param name="time">The clock of the handshake and idle timeouts and of the reset budget's window.</param>
-    public Http2Connection(Stream transport, IHttp2Application application, Http2Limits limits, string peerName, TimeProvider time)
+    /// <param name="pool">
+    /// Where every buffer of this connection and its streams is rented (<see cref="ArrayPool{T}.Shared"/> when null);
+    /// a test knob, to check that each array comes back zeroed.
+    /// </param>
+    public Http2Connection(Stream transport, IHttp2Application application, Http2Limits limits, string peerName, TimeProvider time,
+        ArrayPool<byte>? pool = null)
     {
         _time = time;
+        Pool = pool;
+        _writer = new FrameWriter(OutputBufferSize, pool);
+        _spare = new PooledSecretBuffer(OutputBufferSize, pool);
+        _headerBlock = new PooledSecretBuffer(0, pool);
         _transport = transport;
         _application = application;
         _limits = limits;
         PeerName = peerName;
         _hpackDecoder = new HpackDecoder(maxHeaderListSize: limits.MaxHeaderListSize);
-        _readBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(32 * 1024, limits.MaxFrameSize + FrameHeader.Size));
+        _readBuffer = new PooledSecretBuffer(Math.Max(32 * 1024, limits.MaxFrameSize + FrameHeader.Size), pool);
         _connectionReceiveWindow = limits.ConnectionWindowSize;
         _resetBudget = limits.MaxResetsPerWindow;
         _lastActivity = time.GetTimestamp();
@@ -55,6 +64,9 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     }
 
     public string PeerName { get; }
+
+    /// <summary>The pool of this connection's buffers; null means <see cref="ArrayPool{T}.Shared"/>.</summary>
+    public ArrayPool<byte>? Pool { get; }
 
     /// <summary>Completes when the connection has closed, for whatever reason.</summary>
     public Task Completion => _completion.Task;
@@ -118,7 +130,7 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     {
         lock (_sync)
         {
-            if (!_goAwaySent)
+            if (!_goAwaySent && !_disposed)
             {
                 _goAwaySent = true;
                 _writer.WriteGoAway(_lastStreamId, Http2ErrorCode.NoError, default);
@@ -134,32 +146,25 @@ internal sealed partial class Http2Connection : IAsyncDisposable
 
     private async Task ReadLoopAsync()
     {
-        int buffered = 0;
         while (true)
         {
-            if (buffered == _readBuffer.Length)
+            if (_readBuffer.FreeCapacity == 0)
             {
                 // Cannot happen while frames are bounded by MaxFrameSize and the buffer holds one whole frame.
                 throw new Http2ConnectionException(Http2ErrorCode.InternalError, "read buffer full");
             }
 
-            int read = await _transport.ReadAsync(_readBuffer.AsMemory(buffered), _readCancellation.Token).ConfigureAwait(false);
+            int read = await _transport.ReadAsync(_readBuffer.GetMemory(), _readCancellation.Token).ConfigureAwait(false);
             if (read == 0)
             {
                 return; // the peer closed its side
             }
 
-            buffered += read;
+            _readBuffer.Advance(read);
             Volatile.Write(ref _lastActivity, _time.GetTimestamp());
             BeginReadBatch();
-            int consumed = ProcessBuffered(_readBuffer.AsSpan(0, buffered));
-            if (consumed > 0)
-            {
-                _readBuffer.AsSpan(consumed, buffered - consumed).CopyTo(_readBuffer);
-                // Frames already handled may have carried a plaintext DEK (Encrypt requests): do not keep them around.
-                CryptographicOperations.ZeroMemory(_readBuffer.AsSpan(buffered - consumed, consumed));
-                buffered -= consumed;
-            }
+            // Frames already handled may have carried a plaintext DEK (Encrypt requests): DiscardFront zeroes them.
+            _readBuffer.DiscardFront(ProcessBuffered(_readBuffer.WrittenSpan));
 
             // Everything the batch produced (responses of inline handlers, PING and SETTINGS ACKs, WINDOW_UPDATEs)
             // goes out in one write.
@@ -275,11 +280,15 @@ internal sealed partial class Http2Connection : IAsyncDisposable
             foreach (Http2Stream stream in streams)
             {
                 stream.LocalEnded = true;
-                stream.ReleasePending();
             }
 
             _streams.Clear();
-            _blockedStreams.Clear();
+            foreach (HeldResponse held in _heldResponses)
+            {
+                held.Dispose();
+            }
+
+            _heldResponses.Clear();
         }
 
         foreach (Http2Stream stream in streams)
@@ -299,18 +308,15 @@ internal sealed partial class Http2Connection : IAsyncDisposable
         await _transport.DisposeAsync().ConfigureAwait(false);
         lock (_sync)
         {
+            // A flush still writing holds one buffer and needs the writer: it returns both when it ends (FlushAsync).
+            _disposed = true;
             if (!_flushing)
             {
                 _writer.Dispose();
             }
 
-            if (_readBuffer.Length > 0)
-            {
-                CryptographicOperations.ZeroMemory(_readBuffer); // an unfinished request may still be in it
-                ArrayPool<byte>.Shared.Return(_readBuffer);
-                _readBuffer = [];
-            }
-
+            _spare.Dispose();
+            _readBuffer.Dispose(); // an unfinished request may still be in it
             _headerBlock.Dispose();
         }
 
