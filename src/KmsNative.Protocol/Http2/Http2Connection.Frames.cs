@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using KmsNative.Protocol.Buffers;
 using KmsNative.Protocol.Hpack;
 
@@ -55,24 +54,9 @@ internal sealed partial class Http2Connection
 
     private void OnSettings(FrameHeader header, ReadOnlySpan<byte> payload)
     {
-        if (header.StreamId != 0)
+        if (PayloadReader.ReadSettings(header))
         {
-            throw ProtocolError("SETTINGS on a stream");
-        }
-
-        if (header.HasFlag(FrameFlags.Ack))
-        {
-            if (header.Length != 0)
-            {
-                throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "SETTINGS ACK with a payload");
-            }
-
-            return;
-        }
-
-        if (header.Length % 6 != 0)
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "SETTINGS length not a multiple of 6");
+            return; // an ACK of ours
         }
 
         if (!_settingsReceived)
@@ -90,24 +74,14 @@ internal sealed partial class Http2Connection
 
         lock (_sync)
         {
-            for (; !payload.IsEmpty; payload = payload[6..])
+            while (PayloadReader.TryReadSetting(ref payload, out SettingsParameter parameter, out uint value))
             {
-                var parameter = (SettingsParameter)BinaryPrimitives.ReadUInt16BigEndian(payload);
-                uint value = BinaryPrimitives.ReadUInt32BigEndian(payload[2..]);
                 switch (parameter)
                 {
-                    case SettingsParameter.EnablePush when value > 1:
-                        throw ProtocolError("SETTINGS_ENABLE_PUSH other than 0 or 1");
                     case SettingsParameter.InitialWindowSize:
                         ApplyPeerInitialWindowSize(value);
                         break;
                     case SettingsParameter.MaxFrameSize:
-                        // §6.5.2: between 2^14 and 2^24-1.
-                        if (value is < Http2Limits.DefaultMaxFrameSize or > 0xFF_FFFF)
-                        {
-                            throw ProtocolError($"SETTINGS_MAX_FRAME_SIZE {value} out of range");
-                        }
-
                         _peerMaxFrameSize = (int)value;
                         break;
                     default:
@@ -125,12 +99,8 @@ internal sealed partial class Http2Connection
 
     private void ApplyPeerInitialWindowSize(uint value)
     {
-        // §6.5.2: above 2^31-1 is a FLOW_CONTROL_ERROR. §6.9.2: a change applies to every open stream's window,
-        // by the difference, and may push it past 2^31-1 (connection error) or below zero (allowed).
-        if (value > Http2Limits.MaxWindowSize)
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, "SETTINGS_INITIAL_WINDOW_SIZE above 2^31-1");
-        }
+        // §6.9.2: a change applies to every open stream's window, by the difference, and may push it past 2^31-1
+        // (connection error) or below zero (allowed). PayloadReader has checked the value itself (§6.5.2).
 
         long delta = (long)value - _peerInitialWindowSize;
         foreach (Http2Stream stream in _streams.Values)
@@ -147,15 +117,7 @@ internal sealed partial class Http2Connection
 
     private void OnPing(FrameHeader header, ReadOnlySpan<byte> payload)
     {
-        if (header.StreamId != 0)
-        {
-            throw ProtocolError("PING on a stream");
-        }
-
-        if (header.Length != 8)
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "PING payload not 8 bytes");
-        }
+        PayloadReader.ReadPing(header);
 
         if (!header.HasFlag(FrameFlags.Ack))
         {
@@ -169,15 +131,7 @@ internal sealed partial class Http2Connection
 
     private void OnGoAway(FrameHeader header, ReadOnlySpan<byte> payload)
     {
-        if (header.StreamId != 0)
-        {
-            throw ProtocolError("GOAWAY on a stream");
-        }
-
-        if (header.Length < 8)
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "GOAWAY shorter than 8 bytes");
-        }
+        PayloadReader.ReadGoAway(header, payload, out _);
 
         // The client opens no more streams; answer those in flight, then close.
         lock (_sync)
@@ -190,19 +144,9 @@ internal sealed partial class Http2Connection
 
     private void OnWindowUpdate(FrameHeader header, ReadOnlySpan<byte> payload)
     {
-        if (header.Length != 4)
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "WINDOW_UPDATE payload not 4 bytes");
-        }
-
-        int increment = (int)(BinaryPrimitives.ReadUInt32BigEndian(payload) & 0x7FFF_FFFF);
+        int increment = PayloadReader.ReadWindowUpdate(header, payload);
         if (header.StreamId == 0)
         {
-            if (increment == 0)
-            {
-                throw ProtocolError("WINDOW_UPDATE with a zero increment"); // §6.9
-            }
-
             lock (_sync)
             {
                 _connectionSendWindow += increment;
@@ -251,16 +195,7 @@ internal sealed partial class Http2Connection
 
     private void OnRstStream(FrameHeader header, ReadOnlySpan<byte> payload)
     {
-        if (header.StreamId == 0)
-        {
-            throw ProtocolError("RST_STREAM on stream 0");
-        }
-
-        if (header.Length != 4)
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "RST_STREAM payload not 4 bytes");
-        }
-
+        PayloadReader.ReadRstStream(header, payload);
         if (IsIdle(header.StreamId))
         {
             throw ProtocolError($"RST_STREAM on idle stream {header.StreamId}"); // §6.4
@@ -289,20 +224,10 @@ internal sealed partial class Http2Connection
     private void OnPriority(FrameHeader header, ReadOnlySpan<byte> payload)
     {
         // §6.3: PRIORITY is deprecated and we ignore it, but its framing rules still hold.
-        if (header.StreamId == 0)
+        Http2ErrorCode streamError = PayloadReader.ReadPriority(header, payload);
+        if (streamError != Http2ErrorCode.NoError)
         {
-            throw ProtocolError("PRIORITY on stream 0");
-        }
-
-        if (header.Length != 5)
-        {
-            ResetStream(header.StreamId, Http2ErrorCode.FrameSizeError);
-            return;
-        }
-
-        if ((int)(BinaryPrimitives.ReadUInt32BigEndian(payload) & 0x7FFF_FFFF) == header.StreamId)
-        {
-            ResetStream(header.StreamId, Http2ErrorCode.ProtocolError); // a stream cannot depend on itself
+            ResetStream(header.StreamId, streamError);
         }
     }
 
@@ -314,30 +239,8 @@ internal sealed partial class Http2Connection
             throw ProtocolError($"HEADERS on stream {streamId}: clients open odd-numbered streams"); // §5.1.1
         }
 
-        // §6.2: [Pad Length (8)] [Stream Dependency (32) + Weight (8)] Field Block Fragment [Padding]. The padding is
-        // measured against what follows the priority fields, so they are taken off first.
-        bool padded = header.HasFlag(FrameFlags.Padded);
-        bool priority = header.HasFlag(FrameFlags.Priority);
-        if (payload.Length < (padded ? 1 : 0) + (priority ? 5 : 0))
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "HEADERS too short for its padding and priority fields"); // §4.2
-        }
-
-        int padLength = padded ? payload[0] : 0;
-        ReadOnlySpan<byte> fragment = padded ? payload[1..] : payload;
-        bool selfDependent = false;
-        if (priority)
-        {
-            selfDependent = (int)(BinaryPrimitives.ReadUInt32BigEndian(fragment) & 0x7FFF_FFFF) == streamId;
-            fragment = fragment[5..];
-        }
-
-        if (padLength > fragment.Length)
-        {
-            throw ProtocolError("padding longer than the header block fragment"); // §6.2
-        }
-
-        fragment = fragment[..^padLength];
+        ReadOnlySpan<byte> fragment = PayloadReader.ReadHeaders(header, payload, out int streamDependency);
+        bool selfDependent = streamDependency == streamId; // §5.3.1: a stream cannot depend on itself
 
         bool endStream = header.HasFlag(FrameFlags.EndStream);
         HeaderBlockTarget target;
@@ -524,7 +427,7 @@ internal sealed partial class Http2Connection
             throw ProtocolError($"DATA on idle stream {streamId}"); // §5.1
         }
 
-        ReadOnlySpan<byte> data = RemovePadding(header, payload);
+        ReadOnlySpan<byte> data = PayloadReader.ReadData(header, payload);
         bool endStream = header.HasFlag(FrameFlags.EndStream);
         Http2Stream? stream;
         bool accepted = false;
@@ -653,22 +556,6 @@ internal sealed partial class Http2Connection
 
             stream.ReleaseBody();
         }
-    }
-
-    /// <summary>Strips PADDED framing (§6.1, §6.2): a pad length that does not fit is a connection error.</summary>
-    private static ReadOnlySpan<byte> RemovePadding(FrameHeader header, ReadOnlySpan<byte> payload)
-    {
-        if (!header.HasFlag(FrameFlags.Padded))
-        {
-            return payload;
-        }
-
-        if (payload.IsEmpty || payload[0] >= payload.Length)
-        {
-            throw ProtocolError("padding longer than the frame payload");
-        }
-
-        return payload[1..^payload[0]];
     }
 
     private void ChargeReset()
