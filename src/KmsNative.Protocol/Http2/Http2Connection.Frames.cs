@@ -15,12 +15,6 @@ internal sealed partial class Http2Connection
     private bool _headerBlockEndStream;
     private HeaderBlockTarget _headerBlockTarget;
     private Http2ErrorCode _headerBlockResetCode; // for Discard: the RST_STREAM code to send afterwards, or NoError for none
-    private readonly int[] _closedEarly = new int[64]; // streams we ended before the peer did: late frames are ignored
-    private int _closedEarlyNext;
-    private readonly int[] _resetByPeer = new int[64]; // streams the peer reset: its later frames are STREAM_CLOSED errors
-    private int _resetByPeerNext;
-    private readonly int[] _endedByPeer = new int[64]; // closed streams the peer had ended: HEADERS on one ends the connection
-    private int _endedByPeerNext;
 
     private void ProcessFrame(FrameHeader header, ReadOnlySpan<byte> payload)
     {
@@ -210,7 +204,7 @@ internal sealed partial class Http2Connection
                 // §5.1: the peer reset it, so the peer sends nothing more on it: unlike a stream we reset, late
                 // frames are not expected and get STREAM_CLOSED rather than being ignored.
                 CloseStreamLocked(stream, closedEarly: false);
-                RememberResetByPeerLocked(header.StreamId);
+                _closedStreams.Remember(header.StreamId, StreamClosure.ResetByPeer);
                 aborted = stream;
             }
         }
@@ -267,10 +261,12 @@ internal sealed partial class Http2Connection
         {
             bool open;
             bool remoteEnded = false;
+            StreamClosure closure;
             lock (_sync)
             {
                 open = _streams.TryGetValue(streamId, out Http2Stream? stream);
                 remoteEnded = open && stream!.RemoteEnded;
+                closure = open ? StreamClosure.Unknown : _closedStreams.Find(streamId);
             }
 
             if (open && !remoteEnded)
@@ -282,16 +278,16 @@ internal sealed partial class Http2Connection
             {
                 (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.StreamClosed); // §5.1 half-closed (remote)
             }
-            else if (WasClosedEarly(streamId))
+            else if (closure == StreamClosure.ClosedByUs)
             {
                 (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.NoError);
             }
-            else if (WasResetByPeer(streamId))
+            else if (closure == StreamClosure.ResetByPeer)
             {
                 // §5.1 closed: any frame but PRIORITY after receiving RST_STREAM is a stream error STREAM_CLOSED.
                 (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.StreamClosed);
             }
-            else if (WasEndedByPeer(streamId))
+            else if (closure == StreamClosure.EndedByPeer)
             {
                 // §5.1 closed: frames after the peer's END_STREAM are a connection error of type STREAM_CLOSED.
                 throw new Http2ConnectionException(Http2ErrorCode.StreamClosed, $"HEADERS on stream {streamId}, which the client already ended and which is closed");
@@ -445,7 +441,7 @@ internal sealed partial class Http2Connection
             if (stream is null || stream.RemoteEnded || stream.BodyTooLarge)
             {
                 ReturnConnectionCreditLocked(header.Length);
-                if (stream is { BodyTooLarge: true, RemoteEnded: false } || (stream is null && WasClosedEarly(streamId)))
+                if (stream is { BodyTooLarge: true, RemoteEnded: false } || (stream is null && _closedStreams.Find(streamId) == StreamClosure.ClosedByUs))
                 {
                     // We answered this stream first (or are discarding its oversized body): late DATA is expected.
                 }
@@ -578,30 +574,6 @@ internal sealed partial class Http2Connection
     /// so they are idle forever. Only HEADERS and PRIORITY may arrive on an idle stream.
     /// </summary>
     private bool IsIdle(int streamId) => streamId > _lastStreamId || (streamId & 1) == 0;
-
-    private bool WasClosedEarly(int streamId) => Array.IndexOf(_closedEarly, streamId) >= 0;
-
-    private bool WasResetByPeer(int streamId) => Array.IndexOf(_resetByPeer, streamId) >= 0;
-
-    private bool WasEndedByPeer(int streamId) => Array.IndexOf(_endedByPeer, streamId) >= 0;
-
-    private void RememberEndedByPeerLocked(int streamId)
-    {
-        _endedByPeer[_endedByPeerNext] = streamId;
-        _endedByPeerNext = (_endedByPeerNext + 1) % _endedByPeer.Length;
-    }
-
-    private void RememberResetByPeerLocked(int streamId)
-    {
-        _resetByPeer[_resetByPeerNext] = streamId;
-        _resetByPeerNext = (_resetByPeerNext + 1) % _resetByPeer.Length;
-    }
-
-    private void RememberClosedEarlyLocked(int streamId)
-    {
-        _closedEarly[_closedEarlyNext] = streamId;
-        _closedEarlyNext = (_closedEarlyNext + 1) % _closedEarly.Length;
-    }
 
     private static Http2ConnectionException ProtocolError(string message) => new(Http2ErrorCode.ProtocolError, message);
 

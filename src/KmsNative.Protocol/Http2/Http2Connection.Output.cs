@@ -140,11 +140,11 @@ internal sealed partial class Http2Connection
         ReleaseHeldResponseLocked(stream);
         if (closedEarly)
         {
-            RememberClosedEarlyLocked(stream.Id);
+            _closedStreams.Remember(stream.Id, StreamClosure.ClosedByUs);
         }
         else if (stream.RemoteEnded)
         {
-            RememberEndedByPeerLocked(stream.Id);
+            _closedStreams.Remember(stream.Id, StreamClosure.EndedByPeer);
         }
     }
 
@@ -171,7 +171,7 @@ internal sealed partial class Http2Connection
         }
         else
         {
-            RememberClosedEarlyLocked(streamId);
+            _closedStreams.Remember(streamId, StreamClosure.ClosedByUs);
         }
     }
 

@@ -22,7 +22,8 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     private readonly HpackDecoder _hpackDecoder;
     private readonly RequestHeaderCollector _headerCollector = new();
     private readonly Lock _sync = new();
-    private readonly Dictionary<int, Http2Stream> _streams = [];
+    private readonly Dictionary<int, Http2Stream> _streams = [];         // open streams; guarded by _sync
+    private readonly ClosedStreams _closedStreams = new();               // how recent streams closed; guarded by _sync
     private readonly CancellationTokenSource _readCancellation = new();
     private readonly TimeProvider _time;
     private readonly ITimer _timer;
