@@ -99,8 +99,7 @@ internal sealed partial class Http2Connection
         long delta = (long)value - _peerInitialWindowSize;
         foreach (Http2Stream stream in _streams.Values)
         {
-            stream.SendWindow += delta;
-            if (stream.SendWindow > Http2Limits.MaxWindowSize)
+            if (!stream.SendWindow.TryAdjust(delta))
             {
                 throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, "SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window");
             }
@@ -143,8 +142,7 @@ internal sealed partial class Http2Connection
         {
             lock (_sync)
             {
-                _connectionSendWindow += increment;
-                if (_connectionSendWindow > Http2Limits.MaxWindowSize)
+                if (!_connectionSendWindow.TryIncrease(increment))
                 {
                     throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, "connection window above 2^31-1"); // §6.9.1
                 }
@@ -168,7 +166,7 @@ internal sealed partial class Http2Connection
                 return; // §6.9: may arrive after the stream closed
             }
 
-            if (increment == 0 || stream.SendWindow + increment > Http2Limits.MaxWindowSize)
+            if (increment == 0 || !stream.SendWindow.TryIncrease(increment))
             {
                 // §6.9: a zero increment is a stream error PROTOCOL_ERROR; §6.9.1: overflow is FLOW_CONTROL_ERROR.
                 WriteResetLocked(stream.Id, stream, increment == 0 ? Http2ErrorCode.ProtocolError : Http2ErrorCode.FlowControlError);
@@ -176,7 +174,6 @@ internal sealed partial class Http2Connection
             }
             else
             {
-                stream.SendWindow += increment;
                 ResumeBlockedStreams();
             }
         }
@@ -400,7 +397,7 @@ internal sealed partial class Http2Connection
 
         lock (_sync)
         {
-            newStream.SendWindow = _peerInitialWindowSize;
+            newStream.SendWindow = new FlowWindow(_peerInitialWindowSize);
             _streams.Add(streamId, newStream);
         }
 
@@ -431,8 +428,7 @@ internal sealed partial class Http2Connection
         lock (_sync)
         {
             // §6.9.1: every DATA frame counts against the connection window, whatever happens to it next.
-            _connectionReceiveWindow -= header.Length;
-            if (_connectionReceiveWindow < 0)
+            if (!_connectionReceiveWindow.TryReceive(header.Length))
             {
                 throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, "DATA beyond the connection window");
             }
@@ -454,8 +450,7 @@ internal sealed partial class Http2Connection
             }
             else
             {
-                stream.ReceiveWindow -= header.Length;
-                if (stream.ReceiveWindow < 0)
+                if (!stream.ReceiveWindow.TryReceive(header.Length))
                 {
                     // §6.9.1: the peer ignored the stream window.
                     ReturnConnectionCreditLocked(header.Length);
@@ -493,10 +488,11 @@ internal sealed partial class Http2Connection
                 ReturnConnectionCreditLocked(stream.BodyLength + data.Length);
                 stream.BodyTooLarge = true;
             }
-            else if (!endStream && stream.ReceiveWindow < _limits.InitialStreamWindowSize / 2)
+            else if (!endStream && stream.ReceiveWindow.Size < _limits.InitialStreamWindowSize / 2)
             {
-                _writer.WriteWindowUpdate(streamId, _limits.InitialStreamWindowSize - stream.ReceiveWindow);
-                stream.ReceiveWindow = _limits.InitialStreamWindowSize;
+                int increment = _limits.InitialStreamWindowSize - stream.ReceiveWindow.Size;
+                _writer.WriteWindowUpdate(streamId, increment);
+                stream.ReceiveWindow.Reopen(increment);
             }
         }
 

@@ -17,10 +17,10 @@ internal sealed partial class Http2Connection
     private bool _disposed;             // DisposeAsync ran: a flush that ends afterwards returns the buffers
     private bool _inReadBatch;
     private TaskCompletionSource? _outputDrained;
-    private long _connectionSendWindow = DefaultWindowSize;
+    private FlowWindow _connectionSendWindow = new(DefaultWindowSize);   // §6.9.2: 65,535 until the peer's WINDOW_UPDATE
     private int _peerInitialWindowSize = DefaultWindowSize;
     private int _peerMaxFrameSize = Http2Limits.DefaultMaxFrameSize;
-    private int _connectionReceiveWindow;
+    private FlowWindow _connectionReceiveWindow;
     private int _connectionCreditPending;
 
     private void SendServerPreface()
@@ -83,16 +83,16 @@ internal sealed partial class Http2Connection
         int sent = 0;
         while (sent < data.Length)
         {
-            long window = Math.Min(_connectionSendWindow, stream.SendWindow);
+            int window = Math.Min(_connectionSendWindow.Size, stream.SendWindow.Size);
             if (window <= 0)
             {
                 break;
             }
 
-            int chunk = (int)Math.Min(Math.Min(window, data.Length - sent), _peerMaxFrameSize);
+            int chunk = Math.Min(Math.Min(window, data.Length - sent), _peerMaxFrameSize);
             _writer.WriteData(stream.Id, data.Slice(sent, chunk), endStream: false);
-            _connectionSendWindow -= chunk;
-            stream.SendWindow -= chunk;
+            _connectionSendWindow.Consume(chunk);
+            stream.SendWindow.Consume(chunk);
             sent += chunk;
         }
 
@@ -101,7 +101,7 @@ internal sealed partial class Http2Connection
 
     private void ResumeBlockedStreams()
     {
-        for (int i = 0; i < _heldResponses.Count && _connectionSendWindow > 0; i++)
+        for (int i = 0; i < _heldResponses.Count && _connectionSendWindow.Size > 0; i++)
         {
             HeldResponse held = _heldResponses[i];
             held.MarkSent(WriteDataLocked(held.Stream, held.UnsentData));
@@ -208,12 +208,12 @@ internal sealed partial class Http2Connection
     private void ReturnConnectionCreditLocked(int bytes)
     {
         _connectionCreditPending += bytes;
-        if (_connectionCreditPending >= _limits.ConnectionWindowSize / 4 || _connectionReceiveWindow < _limits.ConnectionWindowSize / 2)
+        if (_connectionCreditPending >= _limits.ConnectionWindowSize / 4 || _connectionReceiveWindow.Size < _limits.ConnectionWindowSize / 2)
         {
             if (_connectionCreditPending > 0)
             {
                 _writer.WriteWindowUpdate(0, _connectionCreditPending);
-                _connectionReceiveWindow += _connectionCreditPending;
+                _connectionReceiveWindow.Reopen(_connectionCreditPending);
                 _connectionCreditPending = 0;
             }
         }

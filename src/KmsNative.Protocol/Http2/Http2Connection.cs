@@ -57,7 +57,7 @@ internal sealed partial class Http2Connection : IAsyncDisposable
         PeerName = peerName;
         _hpackDecoder = new HpackDecoder(maxHeaderListSize: limits.MaxHeaderListSize);
         _readBuffer = new PooledSecretBuffer(Math.Max(32 * 1024, limits.MaxFrameSize + FrameHeader.Size), pool);
-        _connectionReceiveWindow = limits.ConnectionWindowSize;
+        _connectionReceiveWindow = new FlowWindow(limits.ConnectionWindowSize);
         _resetBudget = limits.MaxResetsPerWindow;
         _lastActivity = time.GetTimestamp();
         _resetWindowStart = _lastActivity;

@@ -16,8 +16,8 @@ internal sealed class Http2Stream
     {
         _connection = connection;
         Id = id;
-        ReceiveWindow = receiveWindow;
-        SendWindow = sendWindow;
+        ReceiveWindow = new FlowWindow(receiveWindow);
+        SendWindow = new FlowWindow(sendWindow);
         _body = new PooledSecretBuffer(0, connection.Pool);
     }
 
@@ -39,8 +39,8 @@ internal sealed class Http2Stream
     public ArrayPool<byte>? Pool => _connection.Pool;
 
     // Connection state below: guarded by the connection's lock.
-    internal int ReceiveWindow;
-    internal long SendWindow;
+    internal FlowWindow ReceiveWindow;
+    internal FlowWindow SendWindow;
     internal bool RemoteEnded;      // END_STREAM received
     internal bool LocalEnded;       // END_STREAM sent (or reset)
     internal bool Dispatched;       // handed to the application
