@@ -1,4 +1,3 @@
-using KmsNative.Protocol.Buffers;
 using KmsNative.Protocol.Hpack;
 
 namespace KmsNative.Protocol.Http2;
@@ -6,23 +5,10 @@ namespace KmsNative.Protocol.Http2;
 // Handling of each received frame type (RFC 9113 §6). Runs on the read loop only.
 internal sealed partial class Http2Connection
 {
-    private enum HeaderBlockTarget : byte { NewStream, Trailers, Discard }
-
-    private const int MaxHeaderBlockSize = 64 * 1024;
-
-    private PooledSecretBuffer _headerBlock;
-    private int _headerBlockStreamId;    // non-zero while a block awaits CONTINUATION
-    private bool _headerBlockEndStream;
-    private HeaderBlockTarget _headerBlockTarget;
-    private Http2ErrorCode _headerBlockResetCode; // for Discard: the RST_STREAM code to send afterwards, or NoError for none
-
     private void ProcessFrame(FrameHeader header, ReadOnlySpan<byte> payload)
     {
         // RFC 9113 §6.10: a header block must be continued by CONTINUATION frames of the same stream, and nothing else.
-        if (_headerBlockStreamId != 0 && header.Type != FrameType.Continuation)
-        {
-            throw ProtocolError($"{header.Type} frame while a header block on stream {_headerBlockStreamId} awaits CONTINUATION");
-        }
+        _headerBlock.CheckNextFrame(header);
 
         // §3.4: the client preface ends with a SETTINGS frame.
         if (!_settingsReceived && header.Type != FrameType.Settings)
@@ -306,42 +292,30 @@ internal sealed partial class Http2Connection
             return;
         }
 
-        _headerBlock.Clear();
-        AppendHeaderBlockFragment(fragment);
-        _headerBlockStreamId = streamId;
-        _headerBlockEndStream = endStream;
-        _headerBlockTarget = target;
-        _headerBlockResetCode = resetCode;
+        _headerBlock.Begin(streamId, fragment, endStream, target, resetCode);
     }
 
     private void OnContinuation(FrameHeader header, ReadOnlySpan<byte> payload)
     {
-        if (_headerBlockStreamId == 0 || header.StreamId != _headerBlockStreamId)
+        if (!_headerBlock.Continue(header, payload))
         {
-            throw ProtocolError($"CONTINUATION on stream {header.StreamId} without a header block to continue"); // §6.10
+            if (payload.IsEmpty)
+            {
+                ChargeReset(); // like empty DATA: work for us, nothing for the peer, and no end in sight
+            }
+
+            return;
         }
 
-        if (payload.IsEmpty && !header.HasFlag(FrameFlags.EndHeaders))
+        HeaderBlockAssembler block = _headerBlock;
+        int streamId = block.StreamId;
+        try
         {
-            ChargeReset(); // like empty DATA: work for us, nothing for the peer, and no end in sight
+            CompleteHeaderBlock(streamId, block.Block, block.EndStream, block.Target, block.ResetCode);
         }
-
-        AppendHeaderBlockFragment(payload);
-        if (header.HasFlag(FrameFlags.EndHeaders))
+        finally
         {
-            int streamId = _headerBlockStreamId;
-            _headerBlockStreamId = 0;
-            CompleteHeaderBlock(streamId, _headerBlock.WrittenSpan, _headerBlockEndStream, _headerBlockTarget, _headerBlockResetCode);
-            _headerBlock.Clear();
-        }
-    }
-
-    private void AppendHeaderBlockFragment(ReadOnlySpan<byte> fragment)
-    {
-        if (!_headerBlock.TryAppend(fragment, MaxHeaderBlockSize))
-        {
-            // We must decode every block to keep HPACK state in sync, so one we refuse to buffer ends the connection.
-            throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm, "header block larger than 64 KiB");
+            block.Clear();
         }
     }
 

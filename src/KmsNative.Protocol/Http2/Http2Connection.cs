@@ -21,6 +21,7 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     private readonly Http2Limits _limits;
     private readonly HpackDecoder _hpackDecoder;
     private readonly RequestHeaderCollector _headerCollector = new();
+    private readonly HeaderBlockAssembler _headerBlock;                // read loop only (DisposeAsync once it has ended)
     private readonly Lock _sync = new();
     private readonly Dictionary<int, Http2Stream> _streams = [];         // open streams; guarded by _sync
     private readonly ClosedStreams _closedStreams = new();               // how recent streams closed; guarded by _sync
@@ -50,7 +51,7 @@ internal sealed partial class Http2Connection : IAsyncDisposable
         Pool = pool;
         _writer = new FrameWriter(OutputBufferSize, pool);
         _spare = new PooledSecretBuffer(OutputBufferSize, pool);
-        _headerBlock = new PooledSecretBuffer(0, pool);
+        _headerBlock = new HeaderBlockAssembler(pool);
         _transport = transport;
         _application = application;
         _limits = limits;
