@@ -72,7 +72,7 @@ internal sealed partial class Http2Connection
                 }
             }
 
-            _writer.WriteSettingsAck();
+            _output.Writer.WriteSettingsAck();
             ResumeBlockedStreams();
         }
     }
@@ -103,7 +103,7 @@ internal sealed partial class Http2Connection
             // §6.7: answer with the same payload. grpc-go sends a BDP ping after every response and waits for this.
             lock (_sync)
             {
-                _writer.WritePing(FrameFlags.Ack, payload);
+                _output.Writer.WritePing(FrameFlags.Ack, payload);
             }
         }
     }
@@ -465,7 +465,7 @@ internal sealed partial class Http2Connection
             else if (!endStream && stream.ReceiveWindow.Size < _limits.InitialStreamWindowSize / 2)
             {
                 int increment = _limits.InitialStreamWindowSize - stream.ReceiveWindow.Size;
-                _writer.WriteWindowUpdate(streamId, increment);
+                _output.Writer.WriteWindowUpdate(streamId, increment);
                 stream.ReceiveWindow.Reopen(increment);
             }
         }

@@ -1,22 +1,13 @@
-using KmsNative.Protocol.Buffers;
-
 namespace KmsNative.Protocol.Http2;
 
-// The response side: flow-controlled writes (RFC 9113 §5.2, §6.9), stream closing, and batched flushing.
+// The response side: flow-controlled writes (RFC 9113 §5.2, §6.9) and stream closing. Flushing is OutputQueue's.
 // Every method named ...Locked expects _sync to be held.
 internal sealed partial class Http2Connection
 {
     private const int DefaultWindowSize = 65_535; // RFC 9113 §6.5.2, §6.9.2
 
-    private const int OutputBufferSize = 16 * 1024;
-
-    private readonly FrameWriter _writer;
+    // Guarded by _sync, like everything the response side shares with the read loop.
     private readonly List<HeldResponse> _heldResponses = []; // responses waiting for send window, oldest first
-    private PooledSecretBuffer _spare;  // the next buffer for _writer; empty (no array) while a flush holds it
-    private bool _flushing;
-    private bool _disposed;             // DisposeAsync ran: a flush that ends afterwards returns the buffers
-    private bool _inReadBatch;
-    private TaskCompletionSource? _outputDrained;
     private FlowWindow _connectionSendWindow = new(DefaultWindowSize);   // §6.9.2: 65,535 until the peer's WINDOW_UPDATE
     private int _peerInitialWindowSize = DefaultWindowSize;
     private int _peerMaxFrameSize = Http2Limits.DefaultMaxFrameSize;
@@ -28,7 +19,7 @@ internal sealed partial class Http2Connection
         lock (_sync)
         {
             // §3.4: the server preface is a SETTINGS frame; the connection window is then opened past its 65,535 default.
-            _writer.WriteSettings(
+            _output.Writer.WriteSettings(
             [
                 (SettingsParameter.MaxConcurrentStreams, (uint)_limits.MaxConcurrentStreams),
                 (SettingsParameter.InitialWindowSize, (uint)_limits.InitialStreamWindowSize),
@@ -37,7 +28,7 @@ internal sealed partial class Http2Connection
             ]);
             if (_limits.ConnectionWindowSize > DefaultWindowSize)
             {
-                _writer.WriteWindowUpdate(0, _limits.ConnectionWindowSize - DefaultWindowSize);
+                _output.Writer.WriteWindowUpdate(0, _limits.ConnectionWindowSize - DefaultWindowSize);
             }
         }
     }
@@ -53,16 +44,16 @@ internal sealed partial class Http2Connection
 
             if (data.IsEmpty && trailers.IsEmpty)
             {
-                _writer.WriteHeaders(stream.Id, headers, endStream: true, _peerMaxFrameSize);
+                _output.Writer.WriteHeaders(stream.Id, headers, endStream: true, _peerMaxFrameSize);
                 EndLocalLocked(stream);
             }
             else
             {
-                _writer.WriteHeaders(stream.Id, headers, endStream: false, _peerMaxFrameSize);
+                _output.Writer.WriteHeaders(stream.Id, headers, endStream: false, _peerMaxFrameSize);
                 int sent = WriteDataLocked(stream, data);
                 if (sent == data.Length)
                 {
-                    _writer.WriteHeaders(stream.Id, trailers, endStream: true, _peerMaxFrameSize);
+                    _output.Writer.WriteHeaders(stream.Id, trailers, endStream: true, _peerMaxFrameSize);
                     EndLocalLocked(stream);
                 }
                 else
@@ -73,7 +64,7 @@ internal sealed partial class Http2Connection
             }
         }
 
-        RequestFlush();
+        _output.RequestFlush();
         CloseIfDrained();
     }
 
@@ -90,7 +81,7 @@ internal sealed partial class Http2Connection
             }
 
             int chunk = Math.Min(Math.Min(window, data.Length - sent), _peerMaxFrameSize);
-            _writer.WriteData(stream.Id, data.Slice(sent, chunk), endStream: false);
+            _output.Writer.WriteData(stream.Id, data.Slice(sent, chunk), endStream: false);
             _connectionSendWindow.Consume(chunk);
             stream.SendWindow.Consume(chunk);
             sent += chunk;
@@ -107,7 +98,7 @@ internal sealed partial class Http2Connection
             held.MarkSent(WriteDataLocked(held.Stream, held.UnsentData));
             if (held.AllDataSent)
             {
-                _writer.WriteHeaders(held.Stream.Id, held.Trailers, endStream: true, _peerMaxFrameSize);
+                _output.Writer.WriteHeaders(held.Stream.Id, held.Trailers, endStream: true, _peerMaxFrameSize);
                 EndLocalLocked(held.Stream); // disposes held and removes it from the list
                 i--;
             }
@@ -119,7 +110,7 @@ internal sealed partial class Http2Connection
     {
         if (!stream.RemoteEnded)
         {
-            _writer.WriteRstStream(stream.Id, Http2ErrorCode.NoError);
+            _output.Writer.WriteRstStream(stream.Id, Http2ErrorCode.NoError);
         }
 
         CloseStreamLocked(stream, closedEarly: !stream.RemoteEnded);
@@ -164,7 +155,7 @@ internal sealed partial class Http2Connection
     /// <summary>A stream error (§5.4.2): RST_STREAM, and the stream, if it is open, is closed.</summary>
     private void WriteResetLocked(int streamId, Http2Stream? stream, Http2ErrorCode errorCode)
     {
-        _writer.WriteRstStream(streamId, errorCode);
+        _output.Writer.WriteRstStream(streamId, errorCode);
         if (stream is not null)
         {
             CloseStreamLocked(stream, closedEarly: true);
@@ -212,146 +203,10 @@ internal sealed partial class Http2Connection
         {
             if (_connectionCreditPending > 0)
             {
-                _writer.WriteWindowUpdate(0, _connectionCreditPending);
+                _output.Writer.WriteWindowUpdate(0, _connectionCreditPending);
                 _connectionReceiveWindow.Reopen(_connectionCreditPending);
                 _connectionCreditPending = 0;
             }
-        }
-    }
-
-    /// <summary>Flushes from a thread that is not the read loop, unless the read loop is about to flush anyway.</summary>
-    private void RequestFlush()
-    {
-        lock (_sync)
-        {
-            if (_inReadBatch || _flushing || _writer.Length == 0)
-            {
-                return;
-            }
-        }
-
-        _ = FlushAsync();
-    }
-
-    /// <summary>
-    /// Sends everything written so far. One flusher at a time; a writer that finds a flush in progress leaves
-    /// its bytes to it, since the flusher loops until the buffer is empty. Never throws: a failed write aborts
-    /// the connection. Sent buffers are zeroed, since DATA frames of Decrypt responses hold plaintext.
-    /// </summary>
-    private async Task FlushAsync()
-    {
-        PooledSecretBuffer sending;
-        lock (_sync)
-        {
-            _inReadBatch = false;
-            if (_flushing || _disposed || _writer.Length == 0)
-            {
-                return;
-            }
-
-            _flushing = true;
-            sending = _spare;
-            _spare = default;
-            _writer.Swap(ref sending);
-        }
-
-        bool failed = false;
-        try
-        {
-            while (true)
-            {
-                await _transport.WriteAsync(sending.WrittenMemory).ConfigureAwait(false);
-                sending.Clear();
-                lock (_sync)
-                {
-                    if (_writer.Length == 0 || _disposed)
-                    {
-                        break;
-                    }
-
-                    _writer.Swap(ref sending);
-                }
-            }
-        }
-        catch (Exception)
-        {
-            failed = true;
-        }
-
-        TaskCompletionSource? drained;
-        lock (_sync)
-        {
-            if (_disposed)
-            {
-                // DisposeAsync left the buffers to this flush: return them all.
-                sending.Dispose();
-                _writer.Dispose();
-            }
-            else
-            {
-                sending.Clear();
-                _spare = sending;
-            }
-
-            _flushing = false;
-            (drained, _outputDrained) = (_outputDrained, null);
-        }
-
-        drained?.TrySetResult();
-        if (failed)
-        {
-            _readCancellation.Cancel();
-        }
-    }
-
-    /// <summary>Flushes and waits until every byte written so far has gone to the socket (or the socket failed).</summary>
-    private async Task DrainAsync()
-    {
-        while (true)
-        {
-            await FlushAsync().ConfigureAwait(false);
-            Task wait;
-            lock (_sync)
-            {
-                if (!_flushing)
-                {
-                    if (_writer.Length == 0 || _disposed)
-                    {
-                        return;
-                    }
-
-                    continue;
-                }
-
-                _outputDrained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                wait = _outputDrained.Task;
-            }
-
-            await wait.ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Marks the start of a read batch: writes made now are flushed by the read loop when the batch ends.</summary>
-    private void BeginReadBatch()
-    {
-        lock (_sync)
-        {
-            _inReadBatch = true;
-        }
-    }
-
-    /// <summary>Back-pressure: a peer that does not read its responses stops being read.</summary>
-    private Task WaitForOutputRoomAsync()
-    {
-        lock (_sync)
-        {
-            if (!_flushing || _writer.Length < _limits.MaxBufferedOutput)
-            {
-                return Task.CompletedTask;
-            }
-
-            _outputDrained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _outputDrained.Task;
         }
     }
 }

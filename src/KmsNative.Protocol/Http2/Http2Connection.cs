@@ -26,6 +26,7 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     private readonly Dictionary<int, Http2Stream> _streams = [];         // open streams; guarded by _sync
     private readonly ClosedStreams _closedStreams = new();               // how recent streams closed; guarded by _sync
     private readonly CancellationTokenSource _readCancellation = new();
+    private readonly OutputQueue _output;                                // its state is guarded by _sync too
     private readonly TimeProvider _time;
     private readonly ITimer _timer;
 
@@ -49,8 +50,7 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     {
         _time = time;
         Pool = pool;
-        _writer = new FrameWriter(OutputBufferSize, pool);
-        _spare = new PooledSecretBuffer(OutputBufferSize, pool);
+        _output = new OutputQueue(transport, _sync, limits.MaxBufferedOutput, _readCancellation.Cancel, pool);
         _headerBlock = new HeaderBlockAssembler(pool);
         _transport = transport;
         _application = application;
@@ -82,7 +82,7 @@ internal sealed partial class Http2Connection : IAsyncDisposable
         try
         {
             SendServerPreface();
-            await FlushAsync().ConfigureAwait(false);
+            await _output.FlushAsync().ConfigureAwait(false);
             await ReadLoopAsync().ConfigureAwait(false);
         }
         catch (Http2ConnectionException ex)
@@ -101,14 +101,14 @@ internal sealed partial class Http2Connection : IAsyncDisposable
                 // RFC 9113 §5.4.1: GOAWAY with the last stream we processed and the error, then close.
                 lock (_sync)
                 {
-                    _writer.WriteGoAway(_lastStreamId, error.ErrorCode, System.Text.Encoding.ASCII.GetBytes(error.Message));
+                    _output.Writer.WriteGoAway(_lastStreamId, error.ErrorCode, System.Text.Encoding.ASCII.GetBytes(error.Message));
                     _goAwaySent = true;
                 }
 
                 ConnectionErrors?.Invoke(this, error);
             }
 
-            await DrainAsync().ConfigureAwait(false);
+            await _output.DrainAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
         {
@@ -132,14 +132,14 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     {
         lock (_sync)
         {
-            if (!_goAwaySent && !_disposed)
+            if (!_goAwaySent && !_output.IsDisposed)
             {
                 _goAwaySent = true;
-                _writer.WriteGoAway(_lastStreamId, Http2ErrorCode.NoError, default);
+                _output.Writer.WriteGoAway(_lastStreamId, Http2ErrorCode.NoError, default);
             }
         }
 
-        RequestFlush();
+        _output.RequestFlush();
         CloseIfDrained();
     }
 
@@ -164,14 +164,14 @@ internal sealed partial class Http2Connection : IAsyncDisposable
 
             _readBuffer.Advance(read);
             Volatile.Write(ref _lastActivity, _time.GetTimestamp());
-            BeginReadBatch();
+            _output.BeginReadBatch();
             // Frames already handled may have carried a plaintext DEK (Encrypt requests): DiscardFront zeroes them.
             _readBuffer.DiscardFront(ProcessBuffered(_readBuffer.WrittenSpan));
 
             // Everything the batch produced (responses of inline handlers, PING and SETTINGS ACKs, WINDOW_UPDATEs)
             // goes out in one write.
-            await FlushAsync().ConfigureAwait(false);
-            await WaitForOutputRoomAsync().ConfigureAwait(false);
+            await _output.FlushAsync().ConfigureAwait(false);
+            await _output.WaitForRoomAsync().ConfigureAwait(false);
         }
     }
 
@@ -265,7 +265,7 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     {
         try
         {
-            await DrainAsync().ConfigureAwait(false);
+            await _output.DrainAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -308,16 +308,9 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     {
         await _timer.DisposeAsync().ConfigureAwait(false);
         await _transport.DisposeAsync().ConfigureAwait(false);
+        _output.Dispose(); // a flush still writing returns its buffers when it ends
         lock (_sync)
         {
-            // A flush still writing holds one buffer and needs the writer: it returns both when it ends (FlushAsync).
-            _disposed = true;
-            if (!_flushing)
-            {
-                _writer.Dispose();
-            }
-
-            _spare.Dispose();
             _readBuffer.Dispose(); // an unfinished request may still be in it
             _headerBlock.Dispose();
         }
