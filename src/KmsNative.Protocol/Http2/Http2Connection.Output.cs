@@ -9,7 +9,7 @@ internal sealed partial class Http2Connection
     // Guarded by _sync, like everything the response side shares with the read loop.
     private readonly List<HeldResponse> _heldResponses = []; // responses waiting for send window, oldest first
     private FlowWindow _connectionSendWindow = new(DefaultWindowSize);   // §6.9.2: 65,535 until the peer's WINDOW_UPDATE
-    private int _peerInitialWindowSize = DefaultWindowSize;
+    private int _peerInitialWindowSize = DefaultWindowSize;              // the peer's SETTINGS (§6.5.2)
     private int _peerMaxFrameSize = Http2Limits.DefaultMaxFrameSize;
     private FlowWindow _connectionReceiveWindow;
     private int _connectionCreditPending;

@@ -5,11 +5,13 @@ using KmsNative.Protocol.Hpack;
 namespace KmsNative.Protocol.Http2;
 
 /// <summary>
-/// One HTTP/2 server connection (RFC 9113, cleartext with prior knowledge) carrying unary requests.
-/// The read loop owns the socket's read side, the HPACK decoder and header-block assembly; everything the
-/// response side shares with it (streams, windows, the output buffer) is guarded by <see cref="_sync"/>.
-/// Split by concern: this file runs the loop and the lifetime, .Frames.cs handles each received frame,
-/// .Output.cs sends responses under flow control and flushes.
+/// One HTTP/2 server connection (RFC 9113, cleartext with prior knowledge) carrying unary requests. It composes
+/// types that own their state: <see cref="PayloadReader"/> (frame payloads), <see cref="HeaderBlockAssembler"/>,
+/// <see cref="ClosedStreams"/>, <see cref="FlowWindow"/>s, <see cref="HeldResponse"/>s and <see cref="OutputQueue"/>.
+/// The read loop owns the socket's read side, the HPACK decoder and header-block assembly; everything the response
+/// side shares with it is guarded by <see cref="_sync"/>, as each field's comment says.
+/// Files: this one runs the loop and the lifetime, .Frames.cs and .Headers.cs handle received frames, .Output.cs
+/// sends responses under flow control and closes streams.
 /// </summary>
 internal sealed partial class Http2Connection : IAsyncDisposable
 {
@@ -19,26 +21,26 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     private readonly Stream _transport;
     private readonly IHttp2Application _application;
     private readonly Http2Limits _limits;
-    private readonly HpackDecoder _hpackDecoder;
-    private readonly RequestHeaderCollector _headerCollector = new();
-    private readonly HeaderBlockAssembler _headerBlock;                // read loop only (DisposeAsync once it has ended)
+    private readonly HpackDecoder _hpackDecoder;                        // read loop only
+    private readonly RequestHeaderCollector _headerCollector = new();   // read loop only
+    private readonly HeaderBlockAssembler _headerBlock;                 // read loop only (DisposeAsync once it has ended)
     private readonly Lock _sync = new();
-    private readonly Dictionary<int, Http2Stream> _streams = [];         // open streams; guarded by _sync
-    private readonly ClosedStreams _closedStreams = new();               // how recent streams closed; guarded by _sync
-    private readonly CancellationTokenSource _readCancellation = new();
-    private readonly OutputQueue _output;                                // its state is guarded by _sync too
+    private readonly Dictionary<int, Http2Stream> _streams = [];        // open streams; _sync
+    private readonly ClosedStreams _closedStreams = new();              // how recent streams closed; _sync
+    private readonly CancellationTokenSource _readCancellation = new(); // thread-safe: cancelling ends the read loop
+    private readonly OutputQueue _output;                               // its state is guarded by _sync too
     private readonly TimeProvider _time;
-    private readonly ITimer _timer;
+    private readonly ITimer _timer;                                     // handshake, then idle timeout
 
-    private PooledSecretBuffer _readBuffer; // read loop only (and DisposeAsync, under _sync, once the loop has ended)
-    private bool _prefaceReceived;
-    private bool _settingsReceived;
-    private int _lastStreamId;          // highest stream id the peer opened (RFC 9113 §5.1.1)
-    private long _lastActivity;         // _time.GetTimestamp() of the last bytes received
-    private bool _goAwaySent;
-    private bool _peerGoAway;
-    private int _resetBudget;
-    private long _resetWindowStart;
+    private PooledSecretBuffer _readBuffer; // read loop only (DisposeAsync once it has ended)
+    private bool _prefaceReceived;          // read loop only
+    private bool _settingsReceived;         // written by the read loop; the timer reads it (a stale false is harmless: SETTINGS re-arms the timer)
+    private int _lastStreamId;              // highest stream id the peer opened (RFC 9113 §5.1.1); written by the read loop, read for GOAWAY
+    private long _lastActivity;             // _time.GetTimestamp() of the last bytes received; Volatile, read by the timer
+    private bool _goAwaySent;               // _sync
+    private bool _peerGoAway;               // _sync
+    private int _resetBudget;               // read loop only (ChargeReset)
+    private long _resetWindowStart;         // read loop only
 
     /// <param name="time">The clock of the handshake and idle timeouts and of the reset budget's window.</param>
     /// <param name="pool">
