@@ -127,6 +127,13 @@ internal sealed partial class Http2Connection
         }
 
         stream.LocalEnded = true;
+        if (!stream.Dispatched)
+        {
+            // Never handed to the application, so nobody else will release its headers. Only the read loop closes
+            // undispatched streams (handlers answer dispatched ones), so nothing reads them meanwhile.
+            stream.Headers.Dispose();
+        }
+
         _streams.Remove(stream.Id);
         ReleaseHeldResponseLocked(stream);
         if (closedEarly)

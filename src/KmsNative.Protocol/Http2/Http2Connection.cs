@@ -301,6 +301,10 @@ internal sealed partial class Http2Connection : IAsyncDisposable
             {
                 _application.OnAborted(stream);
             }
+            else
+            {
+                stream.Headers.Dispose(); // the application never saw it: nobody else releases its headers
+            }
 
             stream.ReleaseBody();
         }

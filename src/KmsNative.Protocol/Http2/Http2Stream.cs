@@ -19,11 +19,12 @@ internal sealed class Http2Stream
         ReceiveWindow = new FlowWindow(receiveWindow);
         SendWindow = new FlowWindow(sendWindow);
         _body = new PooledSecretBuffer(0, connection.Pool);
+        Headers = new RequestHeaders(connection.Pool);
     }
 
     public int Id { get; }
 
-    public RequestHeaders Headers { get; } = new();
+    public RequestHeaders Headers { get; }
 
     /// <summary>The request body as received (DATA payloads without padding). Valid during <see cref="IHttp2Application.OnRequest"/>.</summary>
     public ReadOnlyMemory<byte> Body => _body.WrittenMemory;

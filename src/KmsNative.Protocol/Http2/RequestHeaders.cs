@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using KmsNative.Protocol.Buffers;
 
 namespace KmsNative.Protocol.Http2;
 
@@ -11,11 +12,16 @@ namespace KmsNative.Protocol.Http2;
 /// </summary>
 internal sealed class RequestHeaders : IDisposable
 {
-    private byte[] _arena = [];
-    private int _used;
+    private PooledSecretBuffer _arena;
     private Range _method, _scheme, _path, _authority, _contentType, _contentLength;
     private Range[] _fields = new Range[16]; // pairs: name, value
     private int _fieldCount;
+
+    /// <param name="pool">Where the arena is rented (<see cref="ArrayPool{T}.Shared"/> when null): the connection's pool.</param>
+    public RequestHeaders(ArrayPool<byte>? pool = null)
+    {
+        _arena = new PooledSecretBuffer(0, pool);
+    }
 
     public ReadOnlySpan<byte> Method => Get(_method);
     public ReadOnlySpan<byte> Scheme => Get(_scheme);
@@ -73,34 +79,15 @@ internal sealed class RequestHeaders : IDisposable
         _fieldCount++;
     }
 
-    public void Dispose()
-    {
-        if (_arena.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(_arena);
-            _arena = [];
-        }
-    }
+    /// <summary>Zeroes and returns the arena: request metadata may carry a token. Idempotent.</summary>
+    public void Dispose() => _arena.Dispose();
 
-    private ReadOnlySpan<byte> Get(Range range) => _arena.AsSpan(range);
+    private ReadOnlySpan<byte> Get(Range range) => _arena.WrittenSpan[range];
 
     private Range Append(ReadOnlySpan<byte> value)
     {
-        if (_arena.Length - _used < value.Length)
-        {
-            byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(512, (_used + value.Length) * 2));
-            _arena.AsSpan(0, _used).CopyTo(larger);
-            if (_arena.Length > 0)
-            {
-                ArrayPool<byte>.Shared.Return(_arena);
-            }
-
-            _arena = larger;
-        }
-
-        value.CopyTo(_arena.AsSpan(_used));
-        var range = new Range(_used, _used + value.Length);
-        _used += value.Length;
-        return range;
+        int start = _arena.Length;
+        _arena.Append(value);
+        return new Range(start, _arena.Length);
     }
 }
