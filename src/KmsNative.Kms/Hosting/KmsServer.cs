@@ -31,16 +31,17 @@ internal sealed class KmsServer
     /// <param name="listener">A bound, listening unix socket; <see cref="ShutdownAsync"/> closes it.</param>
     /// <param name="name">The socket's address, for connection names in logs.</param>
     /// <param name="version">What KMS v1beta1 Version reports as the runtime version.</param>
-    public static KmsServer Start(Socket listener, string name, IKmsBackend backend, IKmsLog log, string version, Http2Limits? limits = null)
+    public static KmsServer Start(Socket listener, string name, IKmsBackend backend, IKmsLog log, string version, Http2Limits? limits = null, TimeProvider? time = null)
     {
         limits ??= new Http2Limits();
+        time ??= TimeProvider.System;
         var binder = new UnaryServiceBinder();
         V2.KeyManagementService.BindService(binder, new KmsV2Service(backend));
         V1Beta1.KeyManagementService.BindService(binder, new KmsV1Beta1Service(backend, version));
-        var dispatcher = new GrpcDispatcher(binder.Build(), limits.MaxRequestMessageSize, backend.DeadlineDetail);
+        var dispatcher = new GrpcDispatcher(binder.Build(), limits.MaxRequestMessageSize, time, backend.DeadlineDetail);
         dispatcher.HandlerFailed += (method, exception) =>
             log.Write(LogLevel.Error, "handler failed", ("method", method), ("error", exception.GetType().Name + ": " + exception.Message));
-        var http2 = new Http2Server(listener, dispatcher, limits, name);
+        var http2 = new Http2Server(listener, dispatcher, limits, name, time);
         http2.ConnectionFailed += (_, error) =>
             log.Write(LogLevel.Verbose, "connection closed on a protocol error", ("code", error.ErrorCode), ("error", error.Message));
 

@@ -15,7 +15,7 @@ internal sealed class GrpcCall : ServerCallContext, IDisposable
     private readonly GrpcDispatcher _server;
     private readonly Http2Stream _stream;
     private readonly string _method;
-    private readonly CancellationTokenSource _cancellation = new();
+    private readonly CancellationTokenSource _cancellation;
     private readonly DateTime _deadline;
     private readonly TimeSpan _timeout;
     private Metadata? _requestHeaders;
@@ -24,22 +24,29 @@ internal sealed class GrpcCall : ServerCallContext, IDisposable
     private int _finished;
     private volatile bool _abortedByPeer;
 
-    public GrpcCall(GrpcDispatcher server, Http2Stream stream, string method, TimeSpan? timeout)
+    /// <param name="time">The clock of the deadline; it is not kept (a call holds no more than it needs).</param>
+    public GrpcCall(GrpcDispatcher server, Http2Stream stream, string method, TimeSpan? timeout, TimeProvider time)
     {
         _server = server;
         _stream = stream;
         _method = method;
-        _deadline = DateTime.MaxValue;
-        if (timeout is { } t)
+        if (timeout is { } t && t > TimeSpan.Zero)
         {
-            _deadline = DateTime.UtcNow + t;
+            _deadline = time.GetUtcNow().UtcDateTime + t;
             _timeout = t;
+            _cancellation = new CancellationTokenSource(t, time);
             _cancellation.Token.UnsafeRegister(static state => ((GrpcCall)state!).OnCancelled(), this);
-            _cancellation.CancelAfter(t);
+        }
+        else
+        {
+            // No deadline, or a zero one, which arms nothing: the dispatcher answers it at once (ExpireNow).
+            _deadline = timeout is null ? DateTime.MaxValue : time.GetUtcNow().UtcDateTime;
+            _cancellation = new CancellationTokenSource();
         }
     }
 
-    internal bool IsCancelled => _cancellation.IsCancellationRequested;
+    /// <summary>The pool of the connection's buffers, for the response's buffers too.</summary>
+    internal System.Buffers.ArrayPool<byte>? Pool => _stream.Pool;
 
     protected override string MethodCore => _method;
 
@@ -84,7 +91,7 @@ internal sealed class GrpcCall : ServerCallContext, IDisposable
             return;
         }
 
-        using var trailers = new HeaderBlockBuilder();
+        using var trailers = new HeaderBlockBuilder(_stream.Pool);
         GrpcHeaderBlocks.WriteTrailers(trailers, Status.DefaultSuccess, _responseTrailers);
         _stream.Respond(GrpcHeaderBlocks.ResponseHeaders, prefixedMessage, trailers.WrittenSpan);
     }
@@ -137,6 +144,9 @@ internal sealed class GrpcCall : ServerCallContext, IDisposable
             }
         }
     }
+
+    /// <summary>The deadline has passed before the handler started: answer DEADLINE_EXCEEDED unless already answered.</summary>
+    internal void ExpireNow() => OnCancelled();
 
     private void OnCancelled()
     {

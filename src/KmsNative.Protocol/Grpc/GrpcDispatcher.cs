@@ -15,16 +15,19 @@ internal sealed class GrpcDispatcher : IHttp2Application
 {
     private readonly MethodTable _methods;
     private readonly int _maxMessageSize;
+    private readonly TimeProvider _time;
     private readonly string? _deadlineDetail;
 
+    /// <param name="time">The clock deadlines are measured and waited on (grpc-timeout).</param>
     /// <param name="deadlineDetail">
     /// Appended to the DEADLINE_EXCEEDED message, which is sent the moment a deadline passes, before the handler
     /// has noticed: the application's one chance to say what calls wait for (the plugin names its Key Vault key).
     /// </param>
-    public GrpcDispatcher(MethodTable methods, int maxMessageSize, string? deadlineDetail = null)
+    public GrpcDispatcher(MethodTable methods, int maxMessageSize, TimeProvider time, string? deadlineDetail = null)
     {
         _methods = methods;
         _maxMessageSize = maxMessageSize;
+        _time = time;
         _deadlineDetail = deadlineDetail;
     }
 
@@ -86,11 +89,15 @@ internal sealed class GrpcDispatcher : IHttp2Application
             return;
         }
 
-        var call = new GrpcCall(this, stream, method!.FullName, timeout);
+        var call = new GrpcCall(this, stream, method!.FullName, timeout, _time);
         stream.AppState = call;
         if (timeout == TimeSpan.Zero)
         {
-            call.Dispose(); // already answered DEADLINE_EXCEEDED
+            // A deadline already passed ("0S", or under 100 ns, which rounds to zero ticks): no timer is armed for it,
+            // so answer DEADLINE_EXCEEDED now; that also closes the stream, which would otherwise count against
+            // SETTINGS_MAX_CONCURRENT_STREAMS for as long as the connection lives.
+            call.ExpireNow();
+            call.Dispose();
             return;
         }
 
@@ -101,7 +108,7 @@ internal sealed class GrpcDispatcher : IHttp2Application
 
     internal static void SendTrailersOnly(Http2Stream stream, Status status, Metadata? trailers)
     {
-        using var block = new HeaderBlockBuilder();
+        using var block = new HeaderBlockBuilder(stream.Pool);
         GrpcHeaderBlocks.WriteResponseHeaders(block);
         GrpcHeaderBlocks.WriteTrailers(block, status, trailers);
         stream.Respond(block.WrittenSpan, default, default);
@@ -124,7 +131,7 @@ internal sealed class GrpcDispatcher : IHttp2Application
 
     private static void RefuseHttp(Http2Stream stream, int httpStatus, Status status)
     {
-        using var block = new HeaderBlockBuilder();
+        using var block = new HeaderBlockBuilder(stream.Pool);
         GrpcHeaderBlocks.WriteHttpError(block, httpStatus, status);
         stream.Respond(block.WrittenSpan, default, default);
         stream.Headers.Dispose();

@@ -1,4 +1,5 @@
 using System.Buffers;
+using KmsNative.Protocol.Buffers;
 using KmsNative.Protocol.Hpack;
 
 namespace KmsNative.Protocol.Grpc;
@@ -6,60 +7,37 @@ namespace KmsNative.Protocol.Grpc;
 /// <summary>Builds one HPACK header block into a pooled buffer. Not thread-safe; dispose to return the buffer.</summary>
 internal sealed class HeaderBlockBuilder : IDisposable
 {
-    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(256);
-    private int _length;
+    private PooledSecretBuffer _buffer;
 
-    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _length);
-
-    public void AppendRaw(ReadOnlySpan<byte> encodedFields)
+    public HeaderBlockBuilder(ArrayPool<byte>? pool = null)
     {
-        EnsureRoom(encodedFields.Length);
-        encodedFields.CopyTo(_buffer.AsSpan(_length));
-        _length += encodedFields.Length;
+        _buffer = new PooledSecretBuffer(256, pool);
     }
+
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.WrittenSpan;
+
+    public void AppendRaw(ReadOnlySpan<byte> encodedFields) => _buffer.Append(encodedFields);
 
     /// <summary>A literal field without indexing (RFC 7541 §6.2.2): the dynamic table stays empty on our side.</summary>
     public void AppendLiteral(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
         int written;
-        while (!HpackEncoder.TryWriteLiteralWithoutIndexingNewName(name, value, _buffer.AsSpan(_length), out written))
+        for (int room = 64; !HpackEncoder.TryWriteLiteralWithoutIndexingNewName(name, value, _buffer.GetSpan(room), out written); room *= 2)
         {
-            EnsureRoom(_buffer.Length);
         }
 
-        _length += written;
+        _buffer.Advance(written);
     }
 
     public void AppendLiteral(int staticNameIndex, ReadOnlySpan<byte> value)
     {
         int written;
-        while (!HpackEncoder.TryWriteLiteralWithoutIndexing(staticNameIndex, value, _buffer.AsSpan(_length), out written))
+        for (int room = 64; !HpackEncoder.TryWriteLiteralWithoutIndexing(staticNameIndex, value, _buffer.GetSpan(room), out written); room *= 2)
         {
-            EnsureRoom(_buffer.Length);
         }
 
-        _length += written;
+        _buffer.Advance(written);
     }
 
-    public void Dispose()
-    {
-        if (_buffer.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = [];
-        }
-    }
-
-    private void EnsureRoom(int bytes)
-    {
-        if (_buffer.Length - _length >= bytes && bytes < _buffer.Length)
-        {
-            return;
-        }
-
-        byte[] larger = ArrayPool<byte>.Shared.Rent(_buffer.Length + bytes + 64);
-        _buffer.AsSpan(0, _length).CopyTo(larger);
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = larger;
-    }
+    public void Dispose() => _buffer.Dispose();
 }

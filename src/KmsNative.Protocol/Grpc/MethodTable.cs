@@ -12,8 +12,6 @@ internal sealed class MethodTable
         _lookup = new Dictionary<string, IUnaryMethod>(methods, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
-    public IEnumerable<string> Names => _lookup.Dictionary.Keys;
-
     public bool TryGet(ReadOnlySpan<byte> path, out IUnaryMethod? method)
     {
         method = null;

@@ -87,7 +87,7 @@ internal sealed class UnaryMethod<TRequest, TResponse> : IUnaryMethod
                 }
                 else
                 {
-                    using var serialization = new ResponseSerializationContext();
+                    using var serialization = new ResponseSerializationContext(call.Pool);
                     _method.ResponseMarshaller.ContextualSerializer(response, serialization);
                     call.SendResponse(serialization.Message);
                 }

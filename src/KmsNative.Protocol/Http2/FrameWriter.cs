@@ -1,33 +1,29 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using KmsNative.Protocol.Buffers;
 
 namespace KmsNative.Protocol.Http2;
 
 /// <summary>
 /// Appends frames to a growable pooled buffer. Not thread-safe: <see cref="Http2Connection"/> holds its lock while writing.
-/// The buffer never holds plaintext for long: it is cleared before it goes back to the pool because DATA frames
-/// of Decrypt responses carry DEKs.
+/// DATA frames of Decrypt responses carry DEKs, so the buffer is a <see cref="PooledSecretBuffer"/>: zeroed whenever
+/// it is reset, outgrown or returned.
 /// </summary>
 internal sealed class FrameWriter : IDisposable
 {
-    private byte[] _buffer;
-    private int _length;
+    private PooledSecretBuffer _buffer;
 
-    public FrameWriter(int initialSize = 16 * 1024)
+    public FrameWriter(int initialSize = 16 * 1024, ArrayPool<byte>? pool = null)
     {
-        _buffer = ArrayPool<byte>.Shared.Rent(initialSize);
+        _buffer = new PooledSecretBuffer(initialSize, pool);
     }
 
-    public int Length => _length;
+    public int Length => _buffer.Length;
 
-    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _length);
+    public ReadOnlyMemory<byte> WrittenMemory => _buffer.WrittenMemory;
 
     /// <summary>Forgets the written bytes (after they were sent) and zeroes them: they may include response plaintext.</summary>
-    public void Reset()
-    {
-        Array.Clear(_buffer, 0, _length);
-        _length = 0;
-    }
+    public void Reset() => _buffer.Clear();
 
     public void WriteSettings(ReadOnlySpan<(SettingsParameter Parameter, uint Value)> settings)
     {
@@ -79,43 +75,18 @@ internal sealed class FrameWriter : IDisposable
     public void WriteData(int streamId, ReadOnlySpan<byte> data, bool endStream) =>
         data.CopyTo(GetFrameSpan(new FrameHeader(data.Length, FrameType.Data, endStream ? FrameFlags.EndStream : FrameFlags.None, streamId)));
 
-    /// <summary>Hands the written bytes to the caller and takes <paramref name="spare"/> (emptied) as the new buffer.</summary>
-    public byte[] Swap(byte[] spare, out int length)
-    {
-        byte[] written = _buffer;
-        length = _length;
-        _buffer = spare;
-        _length = 0;
-        return written;
-    }
+    /// <summary>
+    /// Hands the written bytes over without copying: <paramref name="spare"/> (which should be empty) becomes this
+    /// writer's buffer, and <paramref name="spare"/> receives the written one.
+    /// </summary>
+    public void Swap(ref PooledSecretBuffer spare) => _buffer.Swap(ref spare);
 
-    public void Dispose()
-    {
-        Reset();
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = [];
-    }
+    public void Dispose() => _buffer.Dispose();
 
     private Span<byte> GetFrameSpan(FrameHeader header)
     {
-        int needed = FrameHeader.Size + header.Length;
-        if (_buffer.Length - _length < needed)
-        {
-            Grow(needed);
-        }
-
-        header.Write(_buffer.AsSpan(_length));
-        Span<byte> payload = _buffer.AsSpan(_length + FrameHeader.Size, header.Length);
-        _length += needed;
-        return payload;
-    }
-
-    private void Grow(int needed)
-    {
-        byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + needed));
-        _buffer.AsSpan(0, _length).CopyTo(larger);
-        Array.Clear(_buffer, 0, _length);
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = larger;
+        Span<byte> frame = _buffer.GetAppendSpan(FrameHeader.Size + header.Length);
+        header.Write(frame);
+        return frame[FrameHeader.Size..];
     }
 }

@@ -1,32 +1,12 @@
-using System.Buffers.Binary;
-using KmsNative.Protocol.Hpack;
-
 namespace KmsNative.Protocol.Http2;
 
-// Handling of each received frame type (RFC 9113 §6). Runs on the read loop only.
+// Handling of each received frame type but HEADERS and CONTINUATION (.Headers.cs) (RFC 9113 §6). Read loop only.
 internal sealed partial class Http2Connection
 {
-    private enum HeaderBlockTarget : byte { NewStream, Trailers, Discard }
-
-    private readonly PooledBuffer _headerBlock = new(64 * 1024);
-    private int _headerBlockStreamId;    // non-zero while a block awaits CONTINUATION
-    private bool _headerBlockEndStream;
-    private HeaderBlockTarget _headerBlockTarget;
-    private Http2ErrorCode _headerBlockResetCode; // for Discard: the RST_STREAM code to send afterwards, or NoError for none
-    private readonly int[] _closedEarly = new int[64]; // streams we ended before the peer did: late frames are ignored
-    private int _closedEarlyNext;
-    private readonly int[] _resetByPeer = new int[64]; // streams the peer reset: its later frames are STREAM_CLOSED errors
-    private int _resetByPeerNext;
-    private readonly int[] _endedByPeer = new int[64]; // closed streams the peer had ended: HEADERS on one ends the connection
-    private int _endedByPeerNext;
-
     private void ProcessFrame(FrameHeader header, ReadOnlySpan<byte> payload)
     {
         // RFC 9113 §6.10: a header block must be continued by CONTINUATION frames of the same stream, and nothing else.
-        if (_headerBlockStreamId != 0 && header.Type != FrameType.Continuation)
-        {
-            throw ProtocolError($"{header.Type} frame while a header block on stream {_headerBlockStreamId} awaits CONTINUATION");
-        }
+        _headerBlock.CheckNextFrame(header);
 
         // §3.4: the client preface ends with a SETTINGS frame.
         if (!_settingsReceived && header.Type != FrameType.Settings)
@@ -52,24 +32,9 @@ internal sealed partial class Http2Connection
 
     private void OnSettings(FrameHeader header, ReadOnlySpan<byte> payload)
     {
-        if (header.StreamId != 0)
+        if (PayloadReader.ReadSettings(header))
         {
-            throw ProtocolError("SETTINGS on a stream");
-        }
-
-        if (header.HasFlag(FrameFlags.Ack))
-        {
-            if (header.Length != 0)
-            {
-                throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "SETTINGS ACK with a payload");
-            }
-
-            return;
-        }
-
-        if (header.Length % 6 != 0)
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "SETTINGS length not a multiple of 6");
+            return; // an ACK of ours
         }
 
         if (!_settingsReceived)
@@ -87,24 +52,14 @@ internal sealed partial class Http2Connection
 
         lock (_sync)
         {
-            for (; !payload.IsEmpty; payload = payload[6..])
+            while (PayloadReader.TryReadSetting(ref payload, out SettingsParameter parameter, out uint value))
             {
-                var parameter = (SettingsParameter)BinaryPrimitives.ReadUInt16BigEndian(payload);
-                uint value = BinaryPrimitives.ReadUInt32BigEndian(payload[2..]);
                 switch (parameter)
                 {
-                    case SettingsParameter.EnablePush when value > 1:
-                        throw ProtocolError("SETTINGS_ENABLE_PUSH other than 0 or 1");
                     case SettingsParameter.InitialWindowSize:
                         ApplyPeerInitialWindowSize(value);
                         break;
                     case SettingsParameter.MaxFrameSize:
-                        // §6.5.2: between 2^14 and 2^24-1.
-                        if (value is < Http2Limits.DefaultMaxFrameSize or > 0xFF_FFFF)
-                        {
-                            throw ProtocolError($"SETTINGS_MAX_FRAME_SIZE {value} out of range");
-                        }
-
                         _peerMaxFrameSize = (int)value;
                         break;
                     default:
@@ -115,25 +70,20 @@ internal sealed partial class Http2Connection
                 }
             }
 
-            _writer.WriteSettingsAck();
+            _output.Writer.WriteSettingsAck();
             ResumeBlockedStreams();
         }
     }
 
     private void ApplyPeerInitialWindowSize(uint value)
     {
-        // §6.5.2: above 2^31-1 is a FLOW_CONTROL_ERROR. §6.9.2: a change applies to every open stream's window,
-        // by the difference, and may push it past 2^31-1 (connection error) or below zero (allowed).
-        if (value > Http2Limits.MaxWindowSize)
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, "SETTINGS_INITIAL_WINDOW_SIZE above 2^31-1");
-        }
+        // §6.9.2: a change applies to every open stream's window, by the difference, and may push it past 2^31-1
+        // (connection error) or below zero (allowed). PayloadReader has checked the value itself (§6.5.2).
 
         long delta = (long)value - _peerInitialWindowSize;
         foreach (Http2Stream stream in _streams.Values)
         {
-            stream.SendWindow += delta;
-            if (stream.SendWindow > Http2Limits.MaxWindowSize)
+            if (!stream.SendWindow.TryAdjust(delta))
             {
                 throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, "SETTINGS_INITIAL_WINDOW_SIZE overflows a stream window");
             }
@@ -144,37 +94,21 @@ internal sealed partial class Http2Connection
 
     private void OnPing(FrameHeader header, ReadOnlySpan<byte> payload)
     {
-        if (header.StreamId != 0)
-        {
-            throw ProtocolError("PING on a stream");
-        }
-
-        if (header.Length != 8)
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "PING payload not 8 bytes");
-        }
+        PayloadReader.ReadPing(header);
 
         if (!header.HasFlag(FrameFlags.Ack))
         {
             // §6.7: answer with the same payload. grpc-go sends a BDP ping after every response and waits for this.
             lock (_sync)
             {
-                _writer.WritePing(FrameFlags.Ack, payload);
+                _output.Writer.WritePing(FrameFlags.Ack, payload);
             }
         }
     }
 
     private void OnGoAway(FrameHeader header, ReadOnlySpan<byte> payload)
     {
-        if (header.StreamId != 0)
-        {
-            throw ProtocolError("GOAWAY on a stream");
-        }
-
-        if (header.Length < 8)
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "GOAWAY shorter than 8 bytes");
-        }
+        PayloadReader.ReadGoAway(header, payload, out _);
 
         // The client opens no more streams; answer those in flight, then close.
         lock (_sync)
@@ -187,23 +121,12 @@ internal sealed partial class Http2Connection
 
     private void OnWindowUpdate(FrameHeader header, ReadOnlySpan<byte> payload)
     {
-        if (header.Length != 4)
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "WINDOW_UPDATE payload not 4 bytes");
-        }
-
-        int increment = (int)(BinaryPrimitives.ReadUInt32BigEndian(payload) & 0x7FFF_FFFF);
+        int increment = PayloadReader.ReadWindowUpdate(header, payload);
         if (header.StreamId == 0)
         {
-            if (increment == 0)
-            {
-                throw ProtocolError("WINDOW_UPDATE with a zero increment"); // §6.9
-            }
-
             lock (_sync)
             {
-                _connectionSendWindow += increment;
-                if (_connectionSendWindow > Http2Limits.MaxWindowSize)
+                if (!_connectionSendWindow.TryIncrease(increment))
                 {
                     throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, "connection window above 2^31-1"); // §6.9.1
                 }
@@ -227,7 +150,7 @@ internal sealed partial class Http2Connection
                 return; // §6.9: may arrive after the stream closed
             }
 
-            if (increment == 0 || stream.SendWindow + increment > Http2Limits.MaxWindowSize)
+            if (increment == 0 || !stream.SendWindow.TryIncrease(increment))
             {
                 // §6.9: a zero increment is a stream error PROTOCOL_ERROR; §6.9.1: overflow is FLOW_CONTROL_ERROR.
                 WriteResetLocked(stream.Id, stream, increment == 0 ? Http2ErrorCode.ProtocolError : Http2ErrorCode.FlowControlError);
@@ -235,7 +158,6 @@ internal sealed partial class Http2Connection
             }
             else
             {
-                stream.SendWindow += increment;
                 ResumeBlockedStreams();
             }
         }
@@ -248,16 +170,7 @@ internal sealed partial class Http2Connection
 
     private void OnRstStream(FrameHeader header, ReadOnlySpan<byte> payload)
     {
-        if (header.StreamId == 0)
-        {
-            throw ProtocolError("RST_STREAM on stream 0");
-        }
-
-        if (header.Length != 4)
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "RST_STREAM payload not 4 bytes");
-        }
-
+        PayloadReader.ReadRstStream(header, payload);
         if (IsIdle(header.StreamId))
         {
             throw ProtocolError($"RST_STREAM on idle stream {header.StreamId}"); // §6.4
@@ -272,7 +185,7 @@ internal sealed partial class Http2Connection
                 // §5.1: the peer reset it, so the peer sends nothing more on it: unlike a stream we reset, late
                 // frames are not expected and get STREAM_CLOSED rather than being ignored.
                 CloseStreamLocked(stream, closedEarly: false);
-                RememberResetByPeerLocked(header.StreamId);
+                _closedStreams.Remember(header.StreamId, StreamClosure.ResetByPeer);
                 aborted = stream;
             }
         }
@@ -286,225 +199,10 @@ internal sealed partial class Http2Connection
     private void OnPriority(FrameHeader header, ReadOnlySpan<byte> payload)
     {
         // §6.3: PRIORITY is deprecated and we ignore it, but its framing rules still hold.
-        if (header.StreamId == 0)
+        Http2ErrorCode streamError = PayloadReader.ReadPriority(header, payload);
+        if (streamError != Http2ErrorCode.NoError)
         {
-            throw ProtocolError("PRIORITY on stream 0");
-        }
-
-        if (header.Length != 5)
-        {
-            ResetStream(header.StreamId, Http2ErrorCode.FrameSizeError);
-            return;
-        }
-
-        if ((int)(BinaryPrimitives.ReadUInt32BigEndian(payload) & 0x7FFF_FFFF) == header.StreamId)
-        {
-            ResetStream(header.StreamId, Http2ErrorCode.ProtocolError); // a stream cannot depend on itself
-        }
-    }
-
-    private void OnHeaders(FrameHeader header, ReadOnlySpan<byte> payload)
-    {
-        int streamId = header.StreamId;
-        if (streamId == 0 || (streamId & 1) == 0)
-        {
-            throw ProtocolError($"HEADERS on stream {streamId}: clients open odd-numbered streams"); // §5.1.1
-        }
-
-        // §6.2: [Pad Length (8)] [Stream Dependency (32) + Weight (8)] Field Block Fragment [Padding]. The padding is
-        // measured against what follows the priority fields, so they are taken off first.
-        bool padded = header.HasFlag(FrameFlags.Padded);
-        bool priority = header.HasFlag(FrameFlags.Priority);
-        if (payload.Length < (padded ? 1 : 0) + (priority ? 5 : 0))
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.FrameSizeError, "HEADERS too short for its padding and priority fields"); // §4.2
-        }
-
-        int padLength = padded ? payload[0] : 0;
-        ReadOnlySpan<byte> fragment = padded ? payload[1..] : payload;
-        bool selfDependent = false;
-        if (priority)
-        {
-            selfDependent = (int)(BinaryPrimitives.ReadUInt32BigEndian(fragment) & 0x7FFF_FFFF) == streamId;
-            fragment = fragment[5..];
-        }
-
-        if (padLength > fragment.Length)
-        {
-            throw ProtocolError("padding longer than the header block fragment"); // §6.2
-        }
-
-        fragment = fragment[..^padLength];
-
-        bool endStream = header.HasFlag(FrameFlags.EndStream);
-        HeaderBlockTarget target;
-        Http2ErrorCode resetCode = Http2ErrorCode.NoError;
-        if (streamId > _lastStreamId)
-        {
-            _lastStreamId = streamId;
-            target = HeaderBlockTarget.NewStream;
-            lock (_sync)
-            {
-                if (_goAwaySent)
-                {
-                    // §6.8: after our GOAWAY, newer streams are not processed; REFUSED_STREAM lets the client retry elsewhere.
-                    (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.RefusedStream);
-                }
-                else if (_streams.Count >= _limits.MaxConcurrentStreams)
-                {
-                    // §5.1.2: above our SETTINGS_MAX_CONCURRENT_STREAMS.
-                    (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.RefusedStream);
-                }
-            }
-        }
-        else
-        {
-            bool open;
-            bool remoteEnded = false;
-            lock (_sync)
-            {
-                open = _streams.TryGetValue(streamId, out Http2Stream? stream);
-                remoteEnded = open && stream!.RemoteEnded;
-            }
-
-            if (open && !remoteEnded)
-            {
-                // Trailers: §8.1 requires END_STREAM on them.
-                (target, resetCode) = endStream ? (HeaderBlockTarget.Trailers, Http2ErrorCode.NoError) : (HeaderBlockTarget.Discard, Http2ErrorCode.ProtocolError);
-            }
-            else if (open)
-            {
-                (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.StreamClosed); // §5.1 half-closed (remote)
-            }
-            else if (WasClosedEarly(streamId))
-            {
-                (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.NoError);
-            }
-            else if (WasResetByPeer(streamId))
-            {
-                // §5.1 closed: any frame but PRIORITY after receiving RST_STREAM is a stream error STREAM_CLOSED.
-                (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.StreamClosed);
-            }
-            else if (WasEndedByPeer(streamId))
-            {
-                // §5.1 closed: frames after the peer's END_STREAM are a connection error of type STREAM_CLOSED.
-                throw new Http2ConnectionException(Http2ErrorCode.StreamClosed, $"HEADERS on stream {streamId}, which the client already ended and which is closed");
-            }
-            else
-            {
-                throw ProtocolError($"HEADERS on stream {streamId}, not above the last stream {_lastStreamId}: stream ids must increase"); // §5.1.1
-            }
-        }
-
-        if (selfDependent)
-        {
-            (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.ProtocolError);
-        }
-
-        if (header.HasFlag(FrameFlags.EndHeaders))
-        {
-            CompleteHeaderBlock(streamId, fragment, endStream, target, resetCode);
-            return;
-        }
-
-        _headerBlock.Clear();
-        AppendHeaderBlockFragment(fragment);
-        _headerBlockStreamId = streamId;
-        _headerBlockEndStream = endStream;
-        _headerBlockTarget = target;
-        _headerBlockResetCode = resetCode;
-    }
-
-    private void OnContinuation(FrameHeader header, ReadOnlySpan<byte> payload)
-    {
-        if (_headerBlockStreamId == 0 || header.StreamId != _headerBlockStreamId)
-        {
-            throw ProtocolError($"CONTINUATION on stream {header.StreamId} without a header block to continue"); // §6.10
-        }
-
-        if (payload.IsEmpty && !header.HasFlag(FrameFlags.EndHeaders))
-        {
-            ChargeReset(); // like empty DATA: work for us, nothing for the peer, and no end in sight
-        }
-
-        AppendHeaderBlockFragment(payload);
-        if (header.HasFlag(FrameFlags.EndHeaders))
-        {
-            int streamId = _headerBlockStreamId;
-            _headerBlockStreamId = 0;
-            CompleteHeaderBlock(streamId, _headerBlock.WrittenSpan, _headerBlockEndStream, _headerBlockTarget, _headerBlockResetCode);
-            _headerBlock.Clear();
-        }
-    }
-
-    private void AppendHeaderBlockFragment(ReadOnlySpan<byte> fragment)
-    {
-        if (!_headerBlock.TryAppend(fragment))
-        {
-            // We must decode every block to keep HPACK state in sync, so one we refuse to buffer ends the connection.
-            throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm, "header block larger than 64 KiB");
-        }
-    }
-
-    private void CompleteHeaderBlock(int streamId, ReadOnlySpan<byte> block, bool endStream, HeaderBlockTarget target, Http2ErrorCode resetCode)
-    {
-        if (target == HeaderBlockTarget.Trailers)
-        {
-            // §8.1: trailers are checked like headers (§8.1.1: malformed is a stream error PROTOCOL_ERROR), then dropped.
-            _headerCollector.BeginTrailers();
-            bool trailersWithinLimit = _hpackDecoder.Decode(block, _headerCollector);
-            _headerCollector.End();
-            Http2Stream? stream;
-            lock (_sync)
-            {
-                _streams.TryGetValue(streamId, out stream);
-            }
-
-            if (!trailersWithinLimit || _headerCollector.Error is not null)
-            {
-                ResetStream(streamId, Http2ErrorCode.ProtocolError);
-            }
-            else if (stream is not null)
-            {
-                OnRemoteEnd(stream);
-            }
-
-            return;
-        }
-
-        if (target != HeaderBlockTarget.NewStream)
-        {
-            // §4.3: every block is decoded, even one we discard, or the dynamic table goes out of sync.
-            _hpackDecoder.Decode(block, DiscardingHeaderHandler.Instance);
-            if (resetCode != Http2ErrorCode.NoError)
-            {
-                ResetStream(streamId, resetCode);
-            }
-
-            return;
-        }
-
-        var newStream = new Http2Stream(this, streamId, _limits.InitialStreamWindowSize, _peerInitialWindowSize);
-        _headerCollector.Begin(newStream.Headers);
-        bool withinLimit = _hpackDecoder.Decode(block, _headerCollector);
-        _headerCollector.End();
-        if (!withinLimit || _headerCollector.Error is not null)
-        {
-            // §8.1.1: a malformed request is a stream error of type PROTOCOL_ERROR. An oversized header list gets the same.
-            newStream.Headers.Dispose();
-            ResetStream(streamId, Http2ErrorCode.ProtocolError);
-            return;
-        }
-
-        lock (_sync)
-        {
-            newStream.SendWindow = _peerInitialWindowSize;
-            _streams.Add(streamId, newStream);
-        }
-
-        if (endStream)
-        {
-            OnRemoteEnd(newStream);
+            ResetStream(header.StreamId, streamError);
         }
     }
 
@@ -521,7 +219,7 @@ internal sealed partial class Http2Connection
             throw ProtocolError($"DATA on idle stream {streamId}"); // §5.1
         }
 
-        ReadOnlySpan<byte> data = RemovePadding(header, payload);
+        ReadOnlySpan<byte> data = PayloadReader.ReadData(header, payload);
         bool endStream = header.HasFlag(FrameFlags.EndStream);
         Http2Stream? stream;
         bool accepted = false;
@@ -529,8 +227,7 @@ internal sealed partial class Http2Connection
         lock (_sync)
         {
             // §6.9.1: every DATA frame counts against the connection window, whatever happens to it next.
-            _connectionReceiveWindow -= header.Length;
-            if (_connectionReceiveWindow < 0)
+            if (!_connectionReceiveWindow.TryReceive(header.Length))
             {
                 throw new Http2ConnectionException(Http2ErrorCode.FlowControlError, "DATA beyond the connection window");
             }
@@ -539,7 +236,7 @@ internal sealed partial class Http2Connection
             if (stream is null || stream.RemoteEnded || stream.BodyTooLarge)
             {
                 ReturnConnectionCreditLocked(header.Length);
-                if (stream is { BodyTooLarge: true, RemoteEnded: false } || (stream is null && WasClosedEarly(streamId)))
+                if (stream is { BodyTooLarge: true, RemoteEnded: false } || (stream is null && _closedStreams.Find(streamId) == StreamClosure.ClosedByUs))
                 {
                     // We answered this stream first (or are discarding its oversized body): late DATA is expected.
                 }
@@ -552,8 +249,7 @@ internal sealed partial class Http2Connection
             }
             else
             {
-                stream.ReceiveWindow -= header.Length;
-                if (stream.ReceiveWindow < 0)
+                if (!stream.ReceiveWindow.TryReceive(header.Length))
                 {
                     // §6.9.1: the peer ignored the stream window.
                     ReturnConnectionCreditLocked(header.Length);
@@ -591,10 +287,11 @@ internal sealed partial class Http2Connection
                 ReturnConnectionCreditLocked(stream.BodyLength + data.Length);
                 stream.BodyTooLarge = true;
             }
-            else if (!endStream && stream.ReceiveWindow < _limits.InitialStreamWindowSize / 2)
+            else if (!endStream && stream.ReceiveWindow.Size < _limits.InitialStreamWindowSize / 2)
             {
-                _writer.WriteWindowUpdate(streamId, _limits.InitialStreamWindowSize - stream.ReceiveWindow);
-                stream.ReceiveWindow = _limits.InitialStreamWindowSize;
+                int increment = _limits.InitialStreamWindowSize - stream.ReceiveWindow.Size;
+                _output.Writer.WriteWindowUpdate(streamId, increment);
+                stream.ReceiveWindow.Reopen(increment);
             }
         }
 
@@ -652,26 +349,10 @@ internal sealed partial class Http2Connection
         }
     }
 
-    /// <summary>Strips PADDED framing (§6.1, §6.2): a pad length that does not fit is a connection error.</summary>
-    private static ReadOnlySpan<byte> RemovePadding(FrameHeader header, ReadOnlySpan<byte> payload)
-    {
-        if (!header.HasFlag(FrameFlags.Padded))
-        {
-            return payload;
-        }
-
-        if (payload.IsEmpty || payload[0] >= payload.Length)
-        {
-            throw ProtocolError("padding longer than the frame payload");
-        }
-
-        return payload[1..^payload[0]];
-    }
-
     private void ChargeReset()
     {
-        long now = Environment.TickCount64;
-        if (now - _resetWindowStart >= (long)_limits.ResetBurstWindow.TotalMilliseconds)
+        long now = _time.GetTimestamp();
+        if (_time.GetElapsedTime(_resetWindowStart, now) >= _limits.ResetBurstWindow)
         {
             _resetWindowStart = now;
             _resetBudget = _limits.MaxResetsPerWindow;
@@ -689,38 +370,5 @@ internal sealed partial class Http2Connection
     /// </summary>
     private bool IsIdle(int streamId) => streamId > _lastStreamId || (streamId & 1) == 0;
 
-    private bool WasClosedEarly(int streamId) => Array.IndexOf(_closedEarly, streamId) >= 0;
-
-    private bool WasResetByPeer(int streamId) => Array.IndexOf(_resetByPeer, streamId) >= 0;
-
-    private bool WasEndedByPeer(int streamId) => Array.IndexOf(_endedByPeer, streamId) >= 0;
-
-    private void RememberEndedByPeerLocked(int streamId)
-    {
-        _endedByPeer[_endedByPeerNext] = streamId;
-        _endedByPeerNext = (_endedByPeerNext + 1) % _endedByPeer.Length;
-    }
-
-    private void RememberResetByPeerLocked(int streamId)
-    {
-        _resetByPeer[_resetByPeerNext] = streamId;
-        _resetByPeerNext = (_resetByPeerNext + 1) % _resetByPeer.Length;
-    }
-
-    private void RememberClosedEarlyLocked(int streamId)
-    {
-        _closedEarly[_closedEarlyNext] = streamId;
-        _closedEarlyNext = (_closedEarlyNext + 1) % _closedEarly.Length;
-    }
-
     private static Http2ConnectionException ProtocolError(string message) => new(Http2ErrorCode.ProtocolError, message);
-
-    private sealed class DiscardingHeaderHandler : IHeaderHandler
-    {
-        public static readonly DiscardingHeaderHandler Instance = new();
-
-        public void OnHeader(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
-        {
-        }
-    }
 }

@@ -1,23 +1,17 @@
-using System.Buffers;
-
 namespace KmsNative.Protocol.Http2;
 
-// The response side: flow-controlled writes (RFC 9113 §5.2, §6.9), stream closing, and batched flushing.
+// The response side: flow-controlled writes (RFC 9113 §5.2, §6.9) and stream closing. Flushing is OutputQueue's.
 // Every method named ...Locked expects _sync to be held.
 internal sealed partial class Http2Connection
 {
     private const int DefaultWindowSize = 65_535; // RFC 9113 §6.5.2, §6.9.2
 
-    private readonly FrameWriter _writer = new();
-    private readonly List<Http2Stream> _blockedStreams = [];
-    private byte[]? _spare = ArrayPool<byte>.Shared.Rent(16 * 1024);
-    private bool _flushing;
-    private bool _inReadBatch;
-    private TaskCompletionSource? _outputDrained;
-    private long _connectionSendWindow = DefaultWindowSize;
-    private int _peerInitialWindowSize = DefaultWindowSize;
+    // Guarded by _sync, like everything the response side shares with the read loop.
+    private readonly List<HeldResponse> _heldResponses = []; // responses waiting for send window, oldest first
+    private FlowWindow _connectionSendWindow = new(DefaultWindowSize);   // §6.9.2: 65,535 until the peer's WINDOW_UPDATE
+    private int _peerInitialWindowSize = DefaultWindowSize;              // the peer's SETTINGS (§6.5.2)
     private int _peerMaxFrameSize = Http2Limits.DefaultMaxFrameSize;
-    private int _connectionReceiveWindow;
+    private FlowWindow _connectionReceiveWindow;
     private int _connectionCreditPending;
 
     private void SendServerPreface()
@@ -25,7 +19,7 @@ internal sealed partial class Http2Connection
         lock (_sync)
         {
             // §3.4: the server preface is a SETTINGS frame; the connection window is then opened past its 65,535 default.
-            _writer.WriteSettings(
+            _output.Writer.WriteSettings(
             [
                 (SettingsParameter.MaxConcurrentStreams, (uint)_limits.MaxConcurrentStreams),
                 (SettingsParameter.InitialWindowSize, (uint)_limits.InitialStreamWindowSize),
@@ -34,7 +28,7 @@ internal sealed partial class Http2Connection
             ]);
             if (_limits.ConnectionWindowSize > DefaultWindowSize)
             {
-                _writer.WriteWindowUpdate(0, _limits.ConnectionWindowSize - DefaultWindowSize);
+                _output.Writer.WriteWindowUpdate(0, _limits.ConnectionWindowSize - DefaultWindowSize);
             }
         }
     }
@@ -50,35 +44,27 @@ internal sealed partial class Http2Connection
 
             if (data.IsEmpty && trailers.IsEmpty)
             {
-                _writer.WriteHeaders(stream.Id, headers, endStream: true, _peerMaxFrameSize);
+                _output.Writer.WriteHeaders(stream.Id, headers, endStream: true, _peerMaxFrameSize);
                 EndLocalLocked(stream);
             }
             else
             {
-                _writer.WriteHeaders(stream.Id, headers, endStream: false, _peerMaxFrameSize);
+                _output.Writer.WriteHeaders(stream.Id, headers, endStream: false, _peerMaxFrameSize);
                 int sent = WriteDataLocked(stream, data);
                 if (sent == data.Length)
                 {
-                    _writer.WriteHeaders(stream.Id, trailers, endStream: true, _peerMaxFrameSize);
+                    _output.Writer.WriteHeaders(stream.Id, trailers, endStream: true, _peerMaxFrameSize);
                     EndLocalLocked(stream);
                 }
                 else
                 {
                     // Out of window: keep the rest until a WINDOW_UPDATE or SETTINGS makes room.
-                    int rest = data.Length - sent;
-                    stream.PendingData = ArrayPool<byte>.Shared.Rent(rest);
-                    data[sent..].CopyTo(stream.PendingData);
-                    stream.PendingOffset = 0;
-                    stream.PendingLength = rest;
-                    stream.PendingTrailers = ArrayPool<byte>.Shared.Rent(Math.Max(1, trailers.Length));
-                    trailers.CopyTo(stream.PendingTrailers);
-                    stream.PendingTrailersLength = trailers.Length;
-                    _blockedStreams.Add(stream);
+                    _heldResponses.Add(new HeldResponse(stream, data[sent..], trailers, Pool));
                 }
             }
         }
 
-        RequestFlush();
+        _output.RequestFlush();
         CloseIfDrained();
     }
 
@@ -88,16 +74,16 @@ internal sealed partial class Http2Connection
         int sent = 0;
         while (sent < data.Length)
         {
-            long window = Math.Min(_connectionSendWindow, stream.SendWindow);
+            int window = Math.Min(_connectionSendWindow.Size, stream.SendWindow.Size);
             if (window <= 0)
             {
                 break;
             }
 
-            int chunk = (int)Math.Min(Math.Min(window, data.Length - sent), _peerMaxFrameSize);
-            _writer.WriteData(stream.Id, data.Slice(sent, chunk), endStream: false);
-            _connectionSendWindow -= chunk;
-            stream.SendWindow -= chunk;
+            int chunk = Math.Min(Math.Min(window, data.Length - sent), _peerMaxFrameSize);
+            _output.Writer.WriteData(stream.Id, data.Slice(sent, chunk), endStream: false);
+            _connectionSendWindow.Consume(chunk);
+            stream.SendWindow.Consume(chunk);
             sent += chunk;
         }
 
@@ -106,17 +92,15 @@ internal sealed partial class Http2Connection
 
     private void ResumeBlockedStreams()
     {
-        for (int i = 0; i < _blockedStreams.Count && _connectionSendWindow > 0; i++)
+        for (int i = 0; i < _heldResponses.Count && _connectionSendWindow.Size > 0; i++)
         {
-            Http2Stream stream = _blockedStreams[i];
-            int sent = WriteDataLocked(stream, stream.PendingData.AsSpan(stream.PendingOffset, stream.PendingLength));
-            stream.PendingOffset += sent;
-            stream.PendingLength -= sent;
-            if (stream.PendingLength == 0)
+            HeldResponse held = _heldResponses[i];
+            held.MarkSent(WriteDataLocked(held.Stream, held.UnsentData));
+            if (held.AllDataSent)
             {
-                _writer.WriteHeaders(stream.Id, stream.PendingTrailers.AsSpan(0, stream.PendingTrailersLength), endStream: true, _peerMaxFrameSize);
-                _blockedStreams.RemoveAt(i--);
-                EndLocalLocked(stream);
+                _output.Writer.WriteHeaders(held.Stream.Id, held.Trailers, endStream: true, _peerMaxFrameSize);
+                EndLocalLocked(held.Stream); // disposes held and removes it from the list
+                i--;
             }
         }
     }
@@ -126,7 +110,7 @@ internal sealed partial class Http2Connection
     {
         if (!stream.RemoteEnded)
         {
-            _writer.WriteRstStream(stream.Id, Http2ErrorCode.NoError);
+            _output.Writer.WriteRstStream(stream.Id, Http2ErrorCode.NoError);
         }
 
         CloseStreamLocked(stream, closedEarly: !stream.RemoteEnded);
@@ -143,30 +127,49 @@ internal sealed partial class Http2Connection
         }
 
         stream.LocalEnded = true;
-        stream.ReleasePending();
+        if (!stream.Dispatched)
+        {
+            // Never handed to the application, so nobody else will release its headers. Only the read loop closes
+            // undispatched streams (handlers answer dispatched ones), so nothing reads them meanwhile.
+            stream.Headers.Dispose();
+        }
+
         _streams.Remove(stream.Id);
-        _blockedStreams.Remove(stream);
+        ReleaseHeldResponseLocked(stream);
         if (closedEarly)
         {
-            RememberClosedEarlyLocked(stream.Id);
+            _closedStreams.Remember(stream.Id, StreamClosure.ClosedByUs);
         }
         else if (stream.RemoteEnded)
         {
-            RememberEndedByPeerLocked(stream.Id);
+            _closedStreams.Remember(stream.Id, StreamClosure.EndedByPeer);
+        }
+    }
+
+    private void ReleaseHeldResponseLocked(Http2Stream stream)
+    {
+        for (int i = 0; i < _heldResponses.Count; i++)
+        {
+            if (_heldResponses[i].Stream == stream)
+            {
+                _heldResponses[i].Dispose();
+                _heldResponses.RemoveAt(i);
+                return;
+            }
         }
     }
 
     /// <summary>A stream error (§5.4.2): RST_STREAM, and the stream, if it is open, is closed.</summary>
     private void WriteResetLocked(int streamId, Http2Stream? stream, Http2ErrorCode errorCode)
     {
-        _writer.WriteRstStream(streamId, errorCode);
+        _output.Writer.WriteRstStream(streamId, errorCode);
         if (stream is not null)
         {
             CloseStreamLocked(stream, closedEarly: true);
         }
         else
         {
-            RememberClosedEarlyLocked(streamId);
+            _closedStreams.Remember(streamId, StreamClosure.ClosedByUs);
         }
     }
 
@@ -203,147 +206,14 @@ internal sealed partial class Http2Connection
     private void ReturnConnectionCreditLocked(int bytes)
     {
         _connectionCreditPending += bytes;
-        if (_connectionCreditPending >= _limits.ConnectionWindowSize / 4 || _connectionReceiveWindow < _limits.ConnectionWindowSize / 2)
+        if (_connectionCreditPending >= _limits.ConnectionWindowSize / 4 || _connectionReceiveWindow.Size < _limits.ConnectionWindowSize / 2)
         {
             if (_connectionCreditPending > 0)
             {
-                _writer.WriteWindowUpdate(0, _connectionCreditPending);
-                _connectionReceiveWindow += _connectionCreditPending;
+                _output.Writer.WriteWindowUpdate(0, _connectionCreditPending);
+                _connectionReceiveWindow.Reopen(_connectionCreditPending);
                 _connectionCreditPending = 0;
             }
-        }
-    }
-
-    /// <summary>Flushes from a thread that is not the read loop, unless the read loop is about to flush anyway.</summary>
-    private void RequestFlush()
-    {
-        lock (_sync)
-        {
-            if (_inReadBatch || _flushing || _writer.Length == 0)
-            {
-                return;
-            }
-        }
-
-        _ = FlushAsync();
-    }
-
-    /// <summary>
-    /// Sends everything written so far. One flusher at a time; a writer that finds a flush in progress leaves
-    /// its bytes to it, since the flusher loops until the buffer is empty. Never throws: a failed write aborts
-    /// the connection. Sent buffers are zeroed, since DATA frames of Decrypt responses hold plaintext.
-    /// </summary>
-    private async Task FlushAsync()
-    {
-        byte[] sending;
-        int length;
-        lock (_sync)
-        {
-            _inReadBatch = false;
-            if (_flushing || _writer.Length == 0 || _spare is null)
-            {
-                return;
-            }
-
-            _flushing = true;
-            sending = _writer.Swap(_spare, out length);
-            _spare = null;
-        }
-
-        try
-        {
-            while (true)
-            {
-                await _transport.WriteAsync(sending.AsMemory(0, length)).ConfigureAwait(false);
-                Array.Clear(sending, 0, length);
-                TaskCompletionSource? drained = null;
-                bool done = false;
-                lock (_sync)
-                {
-                    if (_writer.Length == 0)
-                    {
-                        _spare = sending;
-                        _flushing = false;
-                        (drained, _outputDrained) = (_outputDrained, null);
-                        done = true;
-                    }
-                    else
-                    {
-                        sending = _writer.Swap(sending, out length);
-                    }
-                }
-
-                if (done)
-                {
-                    drained?.TrySetResult();
-                    return;
-                }
-            }
-        }
-        catch (Exception)
-        {
-            Array.Clear(sending, 0, length);
-            TaskCompletionSource? drained;
-            lock (_sync)
-            {
-                _spare = sending;
-                _flushing = false;
-                (drained, _outputDrained) = (_outputDrained, null);
-            }
-
-            drained?.TrySetResult();
-            _readCancellation.Cancel();
-        }
-    }
-
-    /// <summary>Flushes and waits until every byte written so far has gone to the socket (or the socket failed).</summary>
-    private async Task DrainAsync()
-    {
-        while (true)
-        {
-            await FlushAsync().ConfigureAwait(false);
-            Task wait;
-            lock (_sync)
-            {
-                if (!_flushing)
-                {
-                    if (_writer.Length == 0 || _spare is null)
-                    {
-                        return;
-                    }
-
-                    continue;
-                }
-
-                _outputDrained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                wait = _outputDrained.Task;
-            }
-
-            await wait.ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Marks the start of a read batch: writes made now are flushed by the read loop when the batch ends.</summary>
-    private void BeginReadBatch()
-    {
-        lock (_sync)
-        {
-            _inReadBatch = true;
-        }
-    }
-
-    /// <summary>Back-pressure: a peer that does not read its responses stops being read.</summary>
-    private Task WaitForOutputRoomAsync()
-    {
-        lock (_sync)
-        {
-            if (!_flushing || _writer.Length < _limits.MaxBufferedOutput)
-            {
-                return Task.CompletedTask;
-            }
-
-            _outputDrained ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _outputDrained.Task;
         }
     }
 }

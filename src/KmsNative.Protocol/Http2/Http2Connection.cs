@@ -1,15 +1,17 @@
 using System.Buffers;
-using System.Security.Cryptography;
+using KmsNative.Protocol.Buffers;
 using KmsNative.Protocol.Hpack;
 
 namespace KmsNative.Protocol.Http2;
 
 /// <summary>
-/// One HTTP/2 server connection (RFC 9113, cleartext with prior knowledge) carrying unary requests.
-/// The read loop owns the socket's read side, the HPACK decoder and header-block assembly; everything the
-/// response side shares with it (streams, windows, the output buffer) is guarded by <see cref="_sync"/>.
-/// Split by concern: this file runs the loop and the lifetime, .Frames.cs handles each received frame,
-/// .Output.cs sends responses under flow control and flushes.
+/// One HTTP/2 server connection (RFC 9113, cleartext with prior knowledge) carrying unary requests. It composes
+/// types that own their state: <see cref="PayloadReader"/> (frame payloads), <see cref="HeaderBlockAssembler"/>,
+/// <see cref="ClosedStreams"/>, <see cref="FlowWindow"/>s, <see cref="HeldResponse"/>s and <see cref="OutputQueue"/>.
+/// The read loop owns the socket's read side, the HPACK decoder and header-block assembly; everything the response
+/// side shares with it is guarded by <see cref="_sync"/>, as each field's comment says.
+/// Files: this one runs the loop and the lifetime, .Frames.cs and .Headers.cs handle received frames, .Output.cs
+/// sends responses under flow control and closes streams.
 /// </summary>
 internal sealed partial class Http2Connection : IAsyncDisposable
 {
@@ -19,38 +21,56 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     private readonly Stream _transport;
     private readonly IHttp2Application _application;
     private readonly Http2Limits _limits;
-    private readonly HpackDecoder _hpackDecoder;
-    private readonly RequestHeaderCollector _headerCollector = new();
+    private readonly HpackDecoder _hpackDecoder;                        // read loop only
+    private readonly RequestHeaderCollector _headerCollector = new();   // read loop only
+    private readonly HeaderBlockAssembler _headerBlock;                 // read loop only (DisposeAsync once it has ended)
     private readonly Lock _sync = new();
-    private readonly Dictionary<int, Http2Stream> _streams = [];
-    private readonly CancellationTokenSource _readCancellation = new();
-    private readonly Timer _timer;
+    private readonly Dictionary<int, Http2Stream> _streams = [];        // open streams; _sync
+    private readonly ClosedStreams _closedStreams = new();              // how recent streams closed; _sync
+    private readonly CancellationTokenSource _readCancellation = new(); // thread-safe: cancelling ends the read loop
+    private readonly OutputQueue _output;                               // its state is guarded by _sync too
+    private readonly TimeProvider _time;
+    private readonly ITimer _timer;                                     // handshake, then idle timeout
 
-    private byte[] _readBuffer;
-    private bool _prefaceReceived;
-    private bool _settingsReceived;
-    private int _lastStreamId;          // highest stream id the peer opened (RFC 9113 §5.1.1)
-    private long _lastActivity;         // Environment.TickCount64 of the last frame received
-    private bool _goAwaySent;
-    private bool _peerGoAway;
-    private int _resetBudget;
-    private long _resetWindowStart;
+    private PooledSecretBuffer _readBuffer; // read loop only (DisposeAsync once it has ended)
+    private bool _prefaceReceived;          // read loop only
+    private bool _settingsReceived;         // written by the read loop; the timer reads it (a stale false is harmless: SETTINGS re-arms the timer)
+    private int _lastStreamId;              // highest stream id the peer opened (RFC 9113 §5.1.1); written by the read loop, read for GOAWAY
+    private long _lastActivity;             // _time.GetTimestamp() of the last bytes received; Volatile, read by the timer
+    private bool _goAwaySent;               // _sync
+    private bool _peerGoAway;               // _sync
+    private int _resetBudget;               // read loop only (ChargeReset)
+    private long _resetWindowStart;         // read loop only
 
-    public Http2Connection(Stream transport, IHttp2Application application, Http2Limits limits, string peerName)
+    /// <param name="time">The clock of the handshake and idle timeouts and of the reset budget's window.</param>
+    /// <param name="pool">
+    /// Where every buffer of this connection and its streams is rented (<see cref="ArrayPool{T}.Shared"/> when null);
+    /// a test knob, to check that each array comes back zeroed.
+    /// </param>
+    public Http2Connection(Stream transport, IHttp2Application application, Http2Limits limits, string peerName, TimeProvider time,
+        ArrayPool<byte>? pool = null)
     {
+        _time = time;
+        Pool = pool;
+        _output = new OutputQueue(transport, _sync, limits.MaxBufferedOutput, _readCancellation.Cancel, pool);
+        _headerBlock = new HeaderBlockAssembler(pool);
         _transport = transport;
         _application = application;
         _limits = limits;
         PeerName = peerName;
         _hpackDecoder = new HpackDecoder(maxHeaderListSize: limits.MaxHeaderListSize);
-        _readBuffer = ArrayPool<byte>.Shared.Rent(Math.Max(32 * 1024, limits.MaxFrameSize + FrameHeader.Size));
-        _connectionReceiveWindow = limits.ConnectionWindowSize;
+        _readBuffer = new PooledSecretBuffer(Math.Max(32 * 1024, limits.MaxFrameSize + FrameHeader.Size), pool);
+        _connectionReceiveWindow = new FlowWindow(limits.ConnectionWindowSize);
         _resetBudget = limits.MaxResetsPerWindow;
-        _lastActivity = Environment.TickCount64;
-        _timer = new Timer(static state => ((Http2Connection)state!).OnTimer(), this, limits.HandshakeTimeout, Timeout.InfiniteTimeSpan);
+        _lastActivity = time.GetTimestamp();
+        _resetWindowStart = _lastActivity;
+        _timer = time.CreateTimer(static state => ((Http2Connection)state!).OnTimer(), this, limits.HandshakeTimeout, Timeout.InfiniteTimeSpan);
     }
 
     public string PeerName { get; }
+
+    /// <summary>The pool of this connection's buffers; null means <see cref="ArrayPool{T}.Shared"/>.</summary>
+    public ArrayPool<byte>? Pool { get; }
 
     /// <summary>Completes when the connection has closed, for whatever reason.</summary>
     public Task Completion => _completion.Task;
@@ -64,7 +84,7 @@ internal sealed partial class Http2Connection : IAsyncDisposable
         try
         {
             SendServerPreface();
-            await FlushAsync().ConfigureAwait(false);
+            await _output.FlushAsync().ConfigureAwait(false);
             await ReadLoopAsync().ConfigureAwait(false);
         }
         catch (Http2ConnectionException ex)
@@ -83,14 +103,14 @@ internal sealed partial class Http2Connection : IAsyncDisposable
                 // RFC 9113 §5.4.1: GOAWAY with the last stream we processed and the error, then close.
                 lock (_sync)
                 {
-                    _writer.WriteGoAway(_lastStreamId, error.ErrorCode, System.Text.Encoding.ASCII.GetBytes(error.Message));
+                    _output.Writer.WriteGoAway(_lastStreamId, error.ErrorCode, System.Text.Encoding.ASCII.GetBytes(error.Message));
                     _goAwaySent = true;
                 }
 
                 ConnectionErrors?.Invoke(this, error);
             }
 
-            await DrainAsync().ConfigureAwait(false);
+            await _output.DrainAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
         {
@@ -114,14 +134,14 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     {
         lock (_sync)
         {
-            if (!_goAwaySent)
+            if (!_goAwaySent && !_output.IsDisposed)
             {
                 _goAwaySent = true;
-                _writer.WriteGoAway(_lastStreamId, Http2ErrorCode.NoError, default);
+                _output.Writer.WriteGoAway(_lastStreamId, Http2ErrorCode.NoError, default);
             }
         }
 
-        RequestFlush();
+        _output.RequestFlush();
         CloseIfDrained();
     }
 
@@ -130,37 +150,30 @@ internal sealed partial class Http2Connection : IAsyncDisposable
 
     private async Task ReadLoopAsync()
     {
-        int buffered = 0;
         while (true)
         {
-            if (buffered == _readBuffer.Length)
+            if (_readBuffer.FreeCapacity == 0)
             {
                 // Cannot happen while frames are bounded by MaxFrameSize and the buffer holds one whole frame.
                 throw new Http2ConnectionException(Http2ErrorCode.InternalError, "read buffer full");
             }
 
-            int read = await _transport.ReadAsync(_readBuffer.AsMemory(buffered), _readCancellation.Token).ConfigureAwait(false);
+            int read = await _transport.ReadAsync(_readBuffer.GetMemory(), _readCancellation.Token).ConfigureAwait(false);
             if (read == 0)
             {
                 return; // the peer closed its side
             }
 
-            buffered += read;
-            Volatile.Write(ref _lastActivity, Environment.TickCount64);
-            BeginReadBatch();
-            int consumed = ProcessBuffered(_readBuffer.AsSpan(0, buffered));
-            if (consumed > 0)
-            {
-                _readBuffer.AsSpan(consumed, buffered - consumed).CopyTo(_readBuffer);
-                // Frames already handled may have carried a plaintext DEK (Encrypt requests): do not keep them around.
-                CryptographicOperations.ZeroMemory(_readBuffer.AsSpan(buffered - consumed, consumed));
-                buffered -= consumed;
-            }
+            _readBuffer.Advance(read);
+            Volatile.Write(ref _lastActivity, _time.GetTimestamp());
+            _output.BeginReadBatch();
+            // Frames already handled may have carried a plaintext DEK (Encrypt requests): DiscardFront zeroes them.
+            _readBuffer.DiscardFront(ProcessBuffered(_readBuffer.WrittenSpan));
 
             // Everything the batch produced (responses of inline handlers, PING and SETTINGS ACKs, WINDOW_UPDATEs)
             // goes out in one write.
-            await FlushAsync().ConfigureAwait(false);
-            await WaitForOutputRoomAsync().ConfigureAwait(false);
+            await _output.FlushAsync().ConfigureAwait(false);
+            await _output.WaitForRoomAsync().ConfigureAwait(false);
         }
     }
 
@@ -195,7 +208,6 @@ internal sealed partial class Http2Connection : IAsyncDisposable
 
     private void OnTimer()
     {
-        long now = Environment.TickCount64;
         if (!_settingsReceived)
         {
             // Handshake timeout: no preface and SETTINGS in time. Nothing to say to a peer that says nothing.
@@ -208,21 +220,21 @@ internal sealed partial class Http2Connection : IAsyncDisposable
             return;
         }
 
-        long idleFor = now - Volatile.Read(ref _lastActivity);
+        TimeSpan idleFor = _time.GetElapsedTime(Volatile.Read(ref _lastActivity));
         bool hasStreams;
         lock (_sync)
         {
             hasStreams = _streams.Count > 0;
         }
 
-        long idleLimit = (long)_limits.IdleTimeout.TotalMilliseconds;
-        if (!hasStreams && idleFor >= idleLimit)
+        if (!hasStreams && idleFor >= _limits.IdleTimeout)
         {
             BeginShutdown();
             return;
         }
 
-        ArmTimer(TimeSpan.FromMilliseconds(Math.Max(idleLimit - idleFor, 1000)));
+        TimeSpan left = _limits.IdleTimeout - idleFor;
+        ArmTimer(left > TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
     }
 
     private void ArmTimer(TimeSpan dueTime)
@@ -255,7 +267,7 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     {
         try
         {
-            await DrainAsync().ConfigureAwait(false);
+            await _output.DrainAsync().ConfigureAwait(false);
         }
         finally
         {
@@ -272,11 +284,15 @@ internal sealed partial class Http2Connection : IAsyncDisposable
             foreach (Http2Stream stream in streams)
             {
                 stream.LocalEnded = true;
-                stream.ReleasePending();
             }
 
             _streams.Clear();
-            _blockedStreams.Clear();
+            foreach (HeldResponse held in _heldResponses)
+            {
+                held.Dispose();
+            }
+
+            _heldResponses.Clear();
         }
 
         foreach (Http2Stream stream in streams)
@@ -284,6 +300,10 @@ internal sealed partial class Http2Connection : IAsyncDisposable
             if (stream.Dispatched)
             {
                 _application.OnAborted(stream);
+            }
+            else
+            {
+                stream.Headers.Dispose(); // the application never saw it: nobody else releases its headers
             }
 
             stream.ReleaseBody();
@@ -294,20 +314,10 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     {
         await _timer.DisposeAsync().ConfigureAwait(false);
         await _transport.DisposeAsync().ConfigureAwait(false);
+        _output.Dispose(); // a flush still writing returns its buffers when it ends
         lock (_sync)
         {
-            if (!_flushing)
-            {
-                _writer.Dispose();
-            }
-
-            if (_readBuffer.Length > 0)
-            {
-                CryptographicOperations.ZeroMemory(_readBuffer); // an unfinished request may still be in it
-                ArrayPool<byte>.Shared.Return(_readBuffer);
-                _readBuffer = [];
-            }
-
+            _readBuffer.Dispose(); // an unfinished request may still be in it
             _headerBlock.Dispose();
         }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using KmsNative.Protocol.Buffers;
 
 namespace KmsNative.Protocol.Http2;
 
@@ -9,23 +10,24 @@ namespace KmsNative.Protocol.Http2;
 internal sealed class Http2Stream
 {
     private readonly Http2Connection _connection;
-    private byte[] _body = [];
-    private int _bodyLength;
+    private PooledSecretBuffer _body; // read loop only; an Encrypt request body holds a plaintext DEK
 
     public Http2Stream(Http2Connection connection, int id, int receiveWindow, int sendWindow)
     {
         _connection = connection;
         Id = id;
-        ReceiveWindow = receiveWindow;
-        SendWindow = sendWindow;
+        ReceiveWindow = new FlowWindow(receiveWindow);
+        SendWindow = new FlowWindow(sendWindow);
+        _body = new PooledSecretBuffer(0, connection.Pool);
+        Headers = new RequestHeaders(connection.Pool);
     }
 
     public int Id { get; }
 
-    public RequestHeaders Headers { get; } = new();
+    public RequestHeaders Headers { get; }
 
     /// <summary>The request body as received (DATA payloads without padding). Valid during <see cref="IHttp2Application.OnRequest"/>.</summary>
-    public ReadOnlyMemory<byte> Body => _body.AsMemory(0, _bodyLength);
+    public ReadOnlyMemory<byte> Body => _body.WrittenMemory;
 
     public bool BodyTooLarge { get; internal set; }
 
@@ -34,17 +36,15 @@ internal sealed class Http2Stream
     /// <summary>The connection's peer, for logs and <see cref="Grpc.Core.ServerCallContext.Peer"/>.</summary>
     public string Peer => _connection.PeerName;
 
+    /// <summary>The pool every buffer of this stream's connection rents from; null means <see cref="ArrayPool{T}.Shared"/>.</summary>
+    public ArrayPool<byte>? Pool => _connection.Pool;
+
     // Connection state below: guarded by the connection's lock.
-    internal int ReceiveWindow;
-    internal long SendWindow;
+    internal FlowWindow ReceiveWindow;
+    internal FlowWindow SendWindow;
     internal bool RemoteEnded;      // END_STREAM received
     internal bool LocalEnded;       // END_STREAM sent (or reset)
     internal bool Dispatched;       // handed to the application
-    internal byte[]? PendingData;   // response bytes waiting for flow-control window
-    internal int PendingOffset;
-    internal int PendingLength;
-    internal byte[]? PendingTrailers;
-    internal int PendingTrailersLength;
 
     /// <summary>
     /// Sends the response: <paramref name="headers"/> as one HPACK block, then <paramref name="data"/> in DATA frames
@@ -55,52 +55,10 @@ internal sealed class Http2Stream
     public void Respond(ReadOnlySpan<byte> headers, ReadOnlySpan<byte> data, ReadOnlySpan<byte> trailers) =>
         _connection.Respond(this, headers, data, trailers);
 
-    internal int BodyLength => _bodyLength;
+    internal int BodyLength => _body.Length;
 
-    internal void AppendBody(ReadOnlySpan<byte> data)
-    {
-        if (_body.Length - _bodyLength < data.Length)
-        {
-            int length = _bodyLength;
-            byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(256, (length + data.Length) * 2));
-            _body.AsSpan(0, length).CopyTo(larger);
-            ReleaseBody();
-            _body = larger;
-            _bodyLength = length;
-        }
+    internal void AppendBody(ReadOnlySpan<byte> data) => _body.Append(data);
 
-        data.CopyTo(_body.AsSpan(_bodyLength));
-        _bodyLength += data.Length;
-    }
-
-    /// <summary>Zeroes and returns the body: an Encrypt request body holds a plaintext DEK.</summary>
-    internal void ReleaseBody()
-    {
-        if (_body.Length > 0)
-        {
-            System.Security.Cryptography.CryptographicOperations.ZeroMemory(_body.AsSpan(0, _bodyLength));
-            ArrayPool<byte>.Shared.Return(_body);
-            _body = [];
-        }
-
-        _bodyLength = 0;
-    }
-
-    internal void ReleasePending()
-    {
-        if (PendingData is { } data)
-        {
-            System.Security.Cryptography.CryptographicOperations.ZeroMemory(data.AsSpan(0, PendingOffset + PendingLength));
-            ArrayPool<byte>.Shared.Return(data);
-            PendingData = null;
-        }
-
-        if (PendingTrailers is { } trailers)
-        {
-            ArrayPool<byte>.Shared.Return(trailers);
-            PendingTrailers = null;
-        }
-
-        PendingLength = 0;
-    }
+    /// <summary>Zeroes and returns the body.</summary>
+    internal void ReleaseBody() => _body.Dispose();
 }

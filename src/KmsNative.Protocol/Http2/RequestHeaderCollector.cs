@@ -117,10 +117,7 @@ internal sealed class RequestHeaderCollector : IHeaderHandler
             if (!value.SequenceEqual("trailers"u8))
             {
                 Error = "te other than \"trailers\"";
-                return;
             }
-
-            target.SetTe(value);
         }
         else if (name.SequenceEqual("content-type"u8))
         {

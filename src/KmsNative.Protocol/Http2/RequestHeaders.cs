@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using KmsNative.Protocol.Buffers;
 
 namespace KmsNative.Protocol.Http2;
 
@@ -11,18 +12,22 @@ namespace KmsNative.Protocol.Http2;
 /// </summary>
 internal sealed class RequestHeaders : IDisposable
 {
-    private byte[] _arena = [];
-    private int _used;
-    private Range _method, _scheme, _path, _authority, _contentType, _te, _contentLength;
+    private PooledSecretBuffer _arena;
+    private Range _method, _scheme, _path, _authority, _contentType, _contentLength;
     private Range[] _fields = new Range[16]; // pairs: name, value
     private int _fieldCount;
+
+    /// <param name="pool">Where the arena is rented (<see cref="ArrayPool{T}.Shared"/> when null): the connection's pool.</param>
+    public RequestHeaders(ArrayPool<byte>? pool = null)
+    {
+        _arena = new PooledSecretBuffer(0, pool);
+    }
 
     public ReadOnlySpan<byte> Method => Get(_method);
     public ReadOnlySpan<byte> Scheme => Get(_scheme);
     public ReadOnlySpan<byte> Path => Get(_path);
     public ReadOnlySpan<byte> Authority => Get(_authority);
     public ReadOnlySpan<byte> ContentType => Get(_contentType);
-    public ReadOnlySpan<byte> Te => Get(_te);
     public ReadOnlySpan<byte> ContentLength => Get(_contentLength);
     public bool HasMethod { get; private set; }
     public bool HasScheme { get; private set; }
@@ -60,7 +65,6 @@ internal sealed class RequestHeaders : IDisposable
     internal void SetPath(ReadOnlySpan<byte> value) => (_path, HasPath) = (Append(value), true);
     internal void SetAuthority(ReadOnlySpan<byte> value) => (_authority, HasAuthority) = (Append(value), true);
     internal void SetContentType(ReadOnlySpan<byte> value) => _contentType = Append(value);
-    internal void SetTe(ReadOnlySpan<byte> value) => _te = Append(value);
     internal void SetContentLength(ReadOnlySpan<byte> value) => (_contentLength, HasContentLength) = (Append(value), true);
 
     internal void AddField(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
@@ -75,34 +79,15 @@ internal sealed class RequestHeaders : IDisposable
         _fieldCount++;
     }
 
-    public void Dispose()
-    {
-        if (_arena.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(_arena);
-            _arena = [];
-        }
-    }
+    /// <summary>Zeroes and returns the arena: request metadata may carry a token. Idempotent.</summary>
+    public void Dispose() => _arena.Dispose();
 
-    private ReadOnlySpan<byte> Get(Range range) => _arena.AsSpan(range);
+    private ReadOnlySpan<byte> Get(Range range) => _arena.WrittenSpan[range];
 
     private Range Append(ReadOnlySpan<byte> value)
     {
-        if (_arena.Length - _used < value.Length)
-        {
-            byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(512, (_used + value.Length) * 2));
-            _arena.AsSpan(0, _used).CopyTo(larger);
-            if (_arena.Length > 0)
-            {
-                ArrayPool<byte>.Shared.Return(_arena);
-            }
-
-            _arena = larger;
-        }
-
-        value.CopyTo(_arena.AsSpan(_used));
-        var range = new Range(_used, _used + value.Length);
-        _used += value.Length;
-        return range;
+        int start = _arena.Length;
+        _arena.Append(value);
+        return new Range(start, _arena.Length);
     }
 }

@@ -15,13 +15,16 @@ internal sealed class Http2Server
     private readonly Http2Limits _limits;
     private readonly int _maxConnections;
     private readonly string _name;
+    private readonly TimeProvider _time;
     private readonly HashSet<Http2Connection> _connections = [];
     private readonly Lock _sync = new();
     private bool _stopping;
     private long _connectionCount;
 
-    public Http2Server(Socket listener, IHttp2Application application, Http2Limits limits, string name, int maxConnections = 128)
+    /// <param name="time">The clock of the grace period and of every connection's timeouts.</param>
+    public Http2Server(Socket listener, IHttp2Application application, Http2Limits limits, string name, TimeProvider time, int maxConnections = 128)
     {
+        _time = time;
         _listener = listener;
         _application = application;
         _limits = limits;
@@ -76,7 +79,7 @@ internal sealed class Http2Server
                 }
 
                 long id = ++_connectionCount;
-                connection = new Http2Connection(new NetworkStream(socket, ownsSocket: true), _application, _limits, $"unix:{_name}#{id}");
+                connection = new Http2Connection(new NetworkStream(socket, ownsSocket: true), _application, _limits, $"unix:{_name}#{id}", _time);
                 _connections.Add(connection);
             }
 
@@ -101,7 +104,7 @@ internal sealed class Http2Server
         }
 
         Task all = Task.WhenAll(connections.Select(c => c.Completion));
-        if (await Task.WhenAny(all, Task.Delay(gracePeriod)).ConfigureAwait(false) != all)
+        if (await Task.WhenAny(all, Task.Delay(gracePeriod, _time)).ConfigureAwait(false) != all)
         {
             foreach (Http2Connection connection in connections)
             {

@@ -24,11 +24,11 @@ internal sealed class ConnectionHarness : IAsyncDisposable
 
     public List<Http2ConnectionException> Errors { get; } = [];
 
-    public static ConnectionHarness Start(Http2Limits? limits = null, FakeApplication? application = null)
+    public static ConnectionHarness Start(Http2Limits? limits = null, FakeApplication? application = null, TimeProvider? time = null)
     {
         (PipeDuplexStream client, PipeDuplexStream server) = PipeDuplexStream.CreatePair();
         application ??= new FakeApplication();
-        var connection = new Http2Connection(server, application, limits ?? new Http2Limits(), "test");
+        var connection = new Http2Connection(server, application, limits ?? new Http2Limits(), "test", time ?? TimeProvider.System);
         var harness = new ConnectionHarness(connection, new Http2TestPeer(client), application);
         connection.ConnectionErrors += (_, error) => harness.Errors.Add(error);
         return harness;
@@ -36,9 +36,9 @@ internal sealed class ConnectionHarness : IAsyncDisposable
 
     /// <summary>Sends the client preface and SETTINGS, and reads the server's preface up to its SETTINGS ACK.</summary>
     public static async Task<ConnectionHarness> StartHandshakenAsync(Http2Limits? limits = null, FakeApplication? application = null,
-        params (SettingsParameter, uint)[] settings)
+        TimeProvider? time = null, params (SettingsParameter, uint)[] settings)
     {
-        ConnectionHarness harness = Start(limits, application);
+        ConnectionHarness harness = Start(limits, application, time);
         await harness.Peer.SendPrefaceAsync(settings);
         await harness.Peer.ReadUntilAsync(f => f.Type == FrameType.Settings && f.HasFlag(FrameFlags.Ack));
         return harness;

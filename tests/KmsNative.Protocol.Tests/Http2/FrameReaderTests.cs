@@ -82,7 +82,7 @@ public class FrameReaderTests
     }
 
     /// <summary>Feeds the chunks the way the connection's read loop does: append, read every whole frame, keep the rest.</summary>
-    private static List<(FrameHeader, byte[])> ReadAll(IEnumerable<ReadOnlyMemory<byte>> chunks, out int leftOver)
+    internal static List<(FrameHeader, byte[])> ReadAll(IEnumerable<ReadOnlyMemory<byte>> chunks, out int leftOver)
     {
         var frames = new List<(FrameHeader, byte[])>();
         byte[] buffered = new byte[256];

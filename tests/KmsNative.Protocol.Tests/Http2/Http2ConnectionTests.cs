@@ -2,6 +2,7 @@ using KmsNative.Protocol.Grpc;
 using KmsNative.Protocol.Http2;
 using static KmsNative.Http2Testing.Http2TestPeer;
 using KmsNative.Http2Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace KmsNative.Protocol.Tests.Http2;
 
@@ -222,10 +223,14 @@ public class Http2ConnectionTests
     [Fact]
     public async Task RunAsync_SilentPeer_ClosedAfterHandshakeTimeout()
     {
-        var limits = new Http2Limits { HandshakeTimeout = TimeSpan.FromMilliseconds(100) };
-        await using ConnectionHarness harness = ConnectionHarness.Start(limits);
+        var clock = new FakeTimeProvider();
+        var limits = new Http2Limits { HandshakeTimeout = TimeSpan.FromSeconds(10) };
+        await using ConnectionHarness harness = ConnectionHarness.Start(limits, time: clock);
         await harness.Peer.SendAsync(Preface.ToArray()); // the preface, but never SETTINGS
 
+        clock.Advance(TimeSpan.FromSeconds(9));
+        Assert.False(harness.Run.IsCompleted);
+        clock.Advance(TimeSpan.FromSeconds(1));
         await harness.WaitForCompletionAsync();
         List<TestFrame> frames = await harness.Peer.ReadUntilClosedAsync();
         Assert.All(frames, f => Assert.True(f.Type is FrameType.Settings or FrameType.WindowUpdate, f.ToString()));
@@ -234,9 +239,12 @@ public class Http2ConnectionTests
     [Fact]
     public async Task RunAsync_NoStreamsForIdleTimeout_GoAwayNoErrorAndClose()
     {
-        var limits = new Http2Limits { IdleTimeout = TimeSpan.FromMilliseconds(100) };
-        await using ConnectionHarness harness = await ConnectionHarness.StartHandshakenAsync(limits);
+        var clock = new FakeTimeProvider();
+        var limits = new Http2Limits { IdleTimeout = TimeSpan.FromMinutes(10) };
+        await using ConnectionHarness harness = await ConnectionHarness.StartHandshakenAsync(limits, time: clock);
 
+        // The SETTINGS ACK we read was written after the idle timer was armed: advancing now reaches it.
+        clock.Advance(TimeSpan.FromMinutes(10));
         TestFrame goAway = await harness.Peer.ReadGoAwayThenCloseAsync();
         Assert.Equal(Http2ErrorCode.NoError, goAway.ErrorCode);
         Assert.Equal(0, goAway.LastStreamId);

@@ -4,6 +4,7 @@ using KmsNative.Protocol.Http2;
 using static KmsNative.Tests.Hostile.HostileConnectionErrorTests;
 using static KmsNative.Http2Testing.Http2TestPeer;
 using KmsNative.Http2Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace KmsNative.Tests.Hostile;
 
@@ -55,14 +56,48 @@ public class HostileGrpcTests
     public async Task Serve_DeadlinePassesWhileBackendWaits_DeadlineExceededSaysTimeoutMethodAndWhatCallsWaitFor()
     {
         const string Detail = "its calls wait for Key Vault key https://example.vault.azure.net/keys/k/v1";
-        await using InProcessServer server = InProcessServer.Start(backend: new InMemoryBackend(TimeSpan.FromMinutes(5), deadlineDetail: Detail));
+        var clock = new FakeTimeProvider();
+        await using InProcessServer server = InProcessServer.Start(backend: new InMemoryBackend(TimeSpan.FromMinutes(5), clock, deadlineDetail: Detail), time: clock);
         await using Http2TestPeer peer = await server.ConnectHandshakenAsync();
 
-        await peer.SendAsync(Headers(1, false, [.. s_encrypt, ("grpc-timeout", "50m")]), Data(1, Message(SampleEncrypt), true));
+        // The PING behind the request is answered after the read loop dispatched it, so its deadline is armed.
+        byte[] opaque = [1, 2, 3, 4, 5, 6, 7, 8];
+        await peer.SendAsync(Headers(1, false, [.. s_encrypt, ("grpc-timeout", "50m")]), Data(1, Message(SampleEncrypt), true), Ping(opaque));
+        await peer.ReadUntilAsync(f => f.Type == FrameType.Ping && f.HasFlag(FrameFlags.Ack) && f.Payload.AsSpan().SequenceEqual(opaque));
+        clock.Advance(TimeSpan.FromMilliseconds(50));
         TestResponse response = await peer.ReadResponseAsync(1);
 
         Assert.Equal("4", response.GrpcStatus);
         Assert.Equal($"the deadline (grpc-timeout 50ms) expired before /v2.KeyManagementService/Encrypt completed; {Detail}", response.GrpcMessage);
+        Assert.Empty(server.HandlerFailures);
+    }
+
+    [Theory]
+    [InlineData("0n")]
+    [InlineData("1n")]
+    [InlineData("99n")]
+    [InlineData("0u")]
+    [InlineData("0m")]
+    [InlineData("0S")]
+    [InlineData("0M")]
+    [InlineData("0H")]
+    public async Task Serve_ZeroGrpcTimeout_DeadlineExceededAtOnceAndTheStreamCloses(string timeout)
+    {
+        // More calls than SETTINGS_MAX_CONCURRENT_STREAMS (256): each must be answered and closed, or the
+        // connection ends up refusing every new stream.
+        const int Calls = 300;
+        await using InProcessServer server = InProcessServer.Start();
+        await using Http2TestPeer peer = await server.ConnectHandshakenAsync();
+
+        for (int i = 0; i < Calls; i++)
+        {
+            int streamId = 2 * i + 1;
+            await peer.SendAsync(Headers(streamId, false, [.. s_encrypt, ("grpc-timeout", timeout)]), Data(streamId, Message(SampleEncrypt), true));
+            TestResponse response = await peer.ReadResponseAsync(streamId);
+            Assert.Equal("4", response.GrpcStatus);
+        }
+
+        await KmsClient.AssertEncryptDecryptAsync(peer, firstStreamId: 2 * Calls + 1);
         Assert.Empty(server.HandlerFailures);
     }
 

@@ -3,6 +3,7 @@ using KmsNative.Protocol.Http2;
 using static KmsNative.Tests.Hostile.HostileConnectionErrorTests;
 using static KmsNative.Http2Testing.Http2TestPeer;
 using KmsNative.Http2Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace KmsNative.Tests.Hostile;
 
@@ -104,8 +105,9 @@ public class HostileMutationTests
     [Fact]
     public async Task Serve_ManyHostileConnections_ConnectionCountReturnsToZero()
     {
+        var clock = new FakeTimeProvider();
         var limits = new Http2Limits { HandshakeTimeout = TimeSpan.FromSeconds(1) };
-        await using InProcessServer server = InProcessServer.Start(limits);
+        await using InProcessServer server = InProcessServer.Start(limits, time: clock);
         var peers = new List<Http2TestPeer>();
         for (int i = 0; i < 10; i++)
         {
@@ -137,6 +139,8 @@ public class HostileMutationTests
             await leaving.DisposeAsync();
         }
 
+        // Every silent connection was accepted before the handshaken one after it, so its handshake timer is armed.
+        clock.Advance(limits.HandshakeTimeout);
         foreach (Http2TestPeer silent in peers)
         {
             await silent.ReadUntilClosedAsync();

@@ -42,12 +42,17 @@ public sealed class GracefulShutdownTests
     public async Task Shutdown_GracePeriodRunsOut_ConnectionIsClosed()
     {
         var clock = new FakeTimeProvider();
-        await using InProcessServer server = InProcessServer.Start(backend: new InMemoryBackend(s_backendDelay, clock));
+        await using InProcessServer server = InProcessServer.Start(backend: new InMemoryBackend(s_backendDelay, clock), time: clock);
         await using Http2TestPeer peer = await server.ConnectHandshakenAsync();
         await StartEncryptAndWaitUntilHandlerRunsAsync(peer);
 
-        // The backend never answers (the fake clock does not move): the grace period ends the wait.
-        await server.Server.ShutdownAsync(TimeSpan.FromMilliseconds(50)).WaitAsync(Http2TestPeer.Timeout);
+        // The backend answers only after s_backendDelay on the same clock: the grace period, shorter, ends the wait.
+        Task shutdown = server.Server.ShutdownAsync(TimeSpan.FromMilliseconds(50));
+        await peer.ReadUntilAsync(f => f.Type == FrameType.GoAway);
+        clock.Advance(TimeSpan.FromMilliseconds(49));
+        Assert.False(shutdown.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await shutdown.WaitAsync(Http2TestPeer.Timeout);
 
         List<TestFrame> frames = await peer.ReadUntilClosedAsync();
         Assert.DoesNotContain(frames, f => f.StreamId == 1 && f.Type == FrameType.Data);
