@@ -7,6 +7,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 if ! command -v curl >/dev/null; then
   apt-get update -qq && apt-get install -y -qq --no-install-recommends curl
 fi
+# promtool (Debian "prometheus"): the tests check /metrics and build/prometheus/kmsnative-alerts.yml with it.
+if ! command -v promtool >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus
+fi
 for script in "$root"/build/install-*-deps.sh; do
   bash "$script"
 done

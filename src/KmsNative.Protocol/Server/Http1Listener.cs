@@ -175,14 +175,21 @@ internal sealed class Http1Listener : IAsyncDisposable
                     }
                     catch (OperationCanceledException) when (deadline.IsCancellationRequested && !_stopping.IsCancellationRequested)
                     {
+                        // Bytes that arrived by the deadline count as a started request, read or not.
+                        if (socket.Available > 0 && filled < _limits.MaxRequestHeadSize)
+                        {
+                            filled += socket.Receive(buffer.AsSpan(filled, _limits.MaxRequestHeadSize - filled));
+                        }
+
+                        using var closeDeadline = new CancellationTokenSource(_limits.RequestHeadTimeout, _time);
                         if (filled > 0)
                         {
                             // RFC 9110 §15.5.9: 408 for a request that did not complete in time; then close.
                             RequestRefused?.Invoke(408, "the request head did not arrive within " + _limits.RequestHeadTimeout.TotalSeconds + " s");
-                            using var sendDeadline = new CancellationTokenSource(_limits.RequestHeadTimeout, _time);
-                            await SendAsync(socket, Http1Response.Text(408, "request timeout\n"), close: true, includeBody: true, allow: null, sendDeadline.Token).ConfigureAwait(false);
+                            await SendAsync(socket, Http1Response.Text(408, "request timeout\n"), close: true, includeBody: true, allow: null, closeDeadline.Token).ConfigureAwait(false);
                         }
 
+                        await LingerAsync(socket, closeDeadline.Token).ConfigureAwait(false);
                         return;
                     }
 
