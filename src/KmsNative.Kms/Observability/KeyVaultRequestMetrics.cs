@@ -26,8 +26,8 @@ internal sealed class KeyVaultRequestMetrics
 
     public static string Label(KeyVaultOperation operation) => operation switch
     {
-        KeyVaultOperation.WrapKey => "wrap_key",
-        KeyVaultOperation.UnwrapKey => "unwrap_key",
+        KeyVaultOperation.Encrypt => "encrypt",
+        KeyVaultOperation.Decrypt => "decrypt",
         KeyVaultOperation.GetKey => "get_key",
         _ => "other",
     };

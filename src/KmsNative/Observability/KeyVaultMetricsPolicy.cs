@@ -26,8 +26,8 @@ internal sealed class KeyVaultMetricsPolicy : HttpPipelinePolicy
         ProcessAsync(message, pipeline, async: true);
 
     public static KeyVaultOperation Classify(RequestMethod method, string path) =>
-        path.EndsWith("/unwrapkey", StringComparison.OrdinalIgnoreCase) ? KeyVaultOperation.UnwrapKey
-        : path.EndsWith("/wrapkey", StringComparison.OrdinalIgnoreCase) ? KeyVaultOperation.WrapKey
+        path.EndsWith("/decrypt", StringComparison.OrdinalIgnoreCase) || path.EndsWith("/unwrapkey", StringComparison.OrdinalIgnoreCase) ? KeyVaultOperation.Decrypt
+        : path.EndsWith("/encrypt", StringComparison.OrdinalIgnoreCase) || path.EndsWith("/wrapkey", StringComparison.OrdinalIgnoreCase) ? KeyVaultOperation.Encrypt
         : method == RequestMethod.Get && path.Contains("/keys/", StringComparison.OrdinalIgnoreCase) ? KeyVaultOperation.GetKey
         : KeyVaultOperation.Other;
 
