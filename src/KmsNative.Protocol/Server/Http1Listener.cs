@@ -205,7 +205,17 @@ internal sealed class Http1Listener : IAsyncDisposable
                 string? allow = null;
                 if (request!.Method is "GET" or "HEAD")
                 {
-                    response = await _handler.HandleAsync(request, _stopping.Token).ConfigureAwait(false);
+                    try
+                    {
+                        response = await _handler.HandleAsync(request, _stopping.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException || !_stopping.IsCancellationRequested)
+                    {
+                        // A handler fault is the server's problem, not the connection's: answer 500 and close.
+                        RequestRefused?.Invoke(500, "the handler failed: " + ex.GetType().Name);
+                        await RefuseAsync(socket, 500, "internal error", linked.Token).ConfigureAwait(false);
+                        return;
+                    }
                 }
                 else
                 {
