@@ -25,6 +25,11 @@ public sealed class OpsEndpointsInteropTests
             "--backend", "in-memory",
         ];
         await using KmsNativeServer server = await KmsNativeServer.StartAsync(arguments, environment: null);
+        // The socket accepts before the backend and the endpoints exist (the socket comes first, as in the Go plugin):
+        // the endpoints are up once their start-up lines are written.
+        Assert.True(SpinWait.SpinUntil(() => server.Output.Contains("\"Serving metrics\"", StringComparison.Ordinal), TimeSpan.FromSeconds(15)),
+            "no 'Serving metrics' line:\n" + server.Output);
+        Assert.Contains($"\"Serving health checks\" addr=\":{healthzPort}\" path=\"/healthz\"", server.Output, StringComparison.Ordinal);
         using var http = new HttpClient();
 
         using HttpResponseMessage healthz = await http.GetAsync(new Uri($"http://127.0.0.1:{healthzPort}/healthz"));
