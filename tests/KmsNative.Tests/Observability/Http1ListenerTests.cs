@@ -25,7 +25,7 @@ public class Http1ListenerTests
         int port = listener.LocalEndPoint.Port;
         using Socket first = await OpsServer.ConnectAsync(port);
         using Socket second = await OpsServer.ConnectAsync(port);
-        SpinWait.SpinUntil(() => listener.ActiveConnections == 2, TimeSpan.FromSeconds(10));
+        Assert.True(SpinWait.SpinUntil(() => listener.ActiveConnections == 2, TimeSpan.FromSeconds(10)));
         using Socket third = await OpsServer.ConnectAsync(port);
         byte[] buffer = new byte[16];
         int received;
@@ -40,6 +40,7 @@ public class Http1ListenerTests
 
         Assert.Equal(0, received);
         first.Dispose();
+        Assert.True(SpinWait.SpinUntil(() => listener.ActiveConnections < 2, TimeSpan.FromSeconds(10))); // the server saw the close
         Assert.StartsWith("HTTP/1.1 200 ", await GetAsync(port, "/ok"), StringComparison.Ordinal);
     }
 
