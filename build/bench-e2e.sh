@@ -164,11 +164,13 @@ for ((round = 1; round <= rounds; round++)); do
   for key in p50_us p99_us; do record floor "uds_pingpong_64B.$key" "$(kv "$key" "$floor")"; done
   for name in kmsnative kestrel; do
     binary=$kmsnative; [[ $name == kestrel ]] && binary=$kestrel
+    # kmsnative serves /healthz and /metrics as in production, on kernel-chosen ports so nothing else on 8787/8095 collides.
+    ops=(); [[ $name == kmsnative ]] && ops=(--healthz-port 0 --metrics-addr 0)
     log "round $round/$rounds: $name (load average $(cut -d' ' -f1 /proc/loadavg))"
     socket=$work/$name.sock
     rm -f "$socket"
     record "$name" binary_size_mib "$(awk -v s="$(stat -c %s "$binary")" 'BEGIN { printf "%.2f", s / 1048576 }')"
-    started=$("$kmsbench" start -socket "$socket" -log "$out/$name.log" -- "$binary" --listen-addr "unix://$socket" --backend in-memory)
+    started=$("$kmsbench" start -socket "$socket" -log "$out/$name.log" -- "$binary" --listen-addr "unix://$socket" --backend in-memory "${ops[@]}")
     server_pid=$(kv pid "$started")
     sleep 1
     record "$name" idle_rss_mib "$(mib VmRSS "$server_pid")"

@@ -6,6 +6,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # curl: build/demo.sh seeds the emulator's key through its admin API.
 apt_install curl
+# promtool (Debian "prometheus"): the tests check /metrics and build/prometheus/kmsnative-alerts.yml with it.
+command -v promtool >/dev/null || apt_install prometheus
 for script in "$root"/build/install-*-deps.sh; do
   bash "$script"
 done

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Grpc.Core;
+using KmsNative.Kms.Observability;
 using KmsNative.Kms.V1Beta1;
 
 namespace KmsNative.Kms;
@@ -15,17 +16,57 @@ internal sealed class KmsV1Beta1Service : KeyManagementService.KeyManagementServ
 
     private readonly IKmsBackend _backend;
     private readonly string _runtimeVersion;
+    private readonly KmsTelemetry _telemetry;
 
-    public KmsV1Beta1Service(IKmsBackend backend, string runtimeVersion)
+    /// <param name="telemetry">Where each call's duration, outcome and log lines go; none when null.</param>
+    public KmsV1Beta1Service(IKmsBackend backend, string runtimeVersion, KmsTelemetry? telemetry = null)
     {
         _backend = backend;
         _runtimeVersion = runtimeVersion;
+        _telemetry = telemetry ?? KmsTelemetry.Unobserved();
     }
 
-    public override Task<VersionResponse> Version(VersionRequest request, ServerCallContext context) =>
-        Task.FromResult(new VersionResponse { Version = ApiVersion, RuntimeName = RuntimeName, RuntimeVersion = _runtimeVersion });
+    public override Task<VersionResponse> Version(VersionRequest request, ServerCallContext context)
+    {
+        long started = _telemetry.Started(KmsMethod.V1Version, "");
+        _telemetry.Succeeded(KmsMethod.V1Version, started, context, "");
+        return Task.FromResult(new VersionResponse { Version = ApiVersion, RuntimeName = RuntimeName, RuntimeVersion = _runtimeVersion });
+    }
 
     public override async Task<EncryptResponse> Encrypt(EncryptRequest request, ServerCallContext context)
+    {
+        long started = _telemetry.Started(KmsMethod.V1Encrypt, "");
+        try
+        {
+            EncryptResponse response = await EncryptCoreAsync(request, context).ConfigureAwait(false);
+            _telemetry.Succeeded(KmsMethod.V1Encrypt, started, context, "");
+            return response;
+        }
+        catch (Exception ex)
+        {
+            _telemetry.Failed(KmsMethod.V1Encrypt, started, ex, context, "", keyId: null);
+            throw;
+        }
+    }
+
+    public override async Task<DecryptResponse> Decrypt(DecryptRequest request, ServerCallContext context)
+    {
+        long started = _telemetry.Started(KmsMethod.V1Decrypt, "");
+        try
+        {
+            DecryptResponse response = await DecryptCoreAsync(request, context).ConfigureAwait(false);
+            _telemetry.Succeeded(KmsMethod.V1Decrypt, started, context, "");
+            return response;
+        }
+        catch (Exception ex)
+        {
+            _telemetry.Failed(KmsMethod.V1Decrypt, started, ex, context, "", keyId: null);
+            throw;
+        }
+    }
+
+    // ValueTask: a call the backend answers synchronously allocates no Task for this inner step.
+    private async ValueTask<EncryptResponse> EncryptCoreAsync(EncryptRequest request, ServerCallContext context)
     {
         if (request.Plain.IsEmpty)
         {
@@ -36,7 +77,7 @@ internal sealed class KmsV1Beta1Service : KeyManagementService.KeyManagementServ
         return new EncryptResponse { Cipher = UnsafeByteOperations.UnsafeWrap(result.Ciphertext) };
     }
 
-    public override async Task<DecryptResponse> Decrypt(DecryptRequest request, ServerCallContext context)
+    private async ValueTask<DecryptResponse> DecryptCoreAsync(DecryptRequest request, ServerCallContext context)
     {
         if (request.Cipher.IsEmpty)
         {

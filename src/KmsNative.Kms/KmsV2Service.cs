@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Grpc.Core;
+using KmsNative.Kms.Observability;
 using KmsNative.Kms.V2;
 
 namespace KmsNative.Kms;
@@ -13,24 +14,70 @@ internal sealed class KmsV2Service : KeyManagementService.KeyManagementServiceBa
     public const string StatusVersion = "v2beta1";
 
     private readonly IKmsBackend _backend;
+    private readonly KmsTelemetry _telemetry;
 
-    public KmsV2Service(IKmsBackend backend)
+    /// <param name="telemetry">Where each call's duration, outcome and log lines go; none when null.</param>
+    public KmsV2Service(IKmsBackend backend, KmsTelemetry? telemetry = null)
     {
         _backend = backend;
+        _telemetry = telemetry ?? KmsTelemetry.Unobserved();
     }
 
     public override async Task<StatusResponse> Status(StatusRequest request, ServerCallContext context)
     {
-        BackendStatus status = await _backend.GetStatusAsync(context.CancellationToken).ConfigureAwait(false);
-        return new StatusResponse
+        long started = _telemetry.Started(KmsMethod.V2Status, "");
+        try
         {
-            Version = StatusVersion,
-            Healthz = status.Healthy ? "ok" : status.Reason,
-            KeyId = status.KeyId,
-        };
+            BackendStatus status = await _backend.GetStatusAsync(context.CancellationToken).ConfigureAwait(false);
+            _telemetry.Succeeded(KmsMethod.V2Status, started, context, "");
+            return new StatusResponse
+            {
+                Version = StatusVersion,
+                Healthz = status.Healthy ? "ok" : status.Reason,
+                KeyId = status.KeyId,
+            };
+        }
+        catch (Exception ex)
+        {
+            _telemetry.Failed(KmsMethod.V2Status, started, ex, context, "", keyId: null);
+            throw;
+        }
     }
 
     public override async Task<EncryptResponse> Encrypt(EncryptRequest request, ServerCallContext context)
+    {
+        long started = _telemetry.Started(KmsMethod.V2Encrypt, request.Uid);
+        try
+        {
+            EncryptResponse response = await EncryptCoreAsync(request, context).ConfigureAwait(false);
+            _telemetry.Succeeded(KmsMethod.V2Encrypt, started, context, request.Uid);
+            return response;
+        }
+        catch (Exception ex)
+        {
+            _telemetry.Failed(KmsMethod.V2Encrypt, started, ex, context, request.Uid, keyId: null);
+            throw;
+        }
+    }
+
+    public override async Task<DecryptResponse> Decrypt(DecryptRequest request, ServerCallContext context)
+    {
+        long started = _telemetry.Started(KmsMethod.V2Decrypt, request.Uid);
+        try
+        {
+            DecryptResponse response = await DecryptCoreAsync(request, context).ConfigureAwait(false);
+            _telemetry.Succeeded(KmsMethod.V2Decrypt, started, context, request.Uid);
+            return response;
+        }
+        catch (Exception ex)
+        {
+            _telemetry.Failed(KmsMethod.V2Decrypt, started, ex, context, request.Uid, request.KeyId);
+            throw;
+        }
+    }
+
+    // ValueTask: a call the backend answers synchronously allocates no Task for this inner step.
+    private async ValueTask<EncryptResponse> EncryptCoreAsync(EncryptRequest request, ServerCallContext context)
     {
         if (request.Plaintext.IsEmpty)
         {
@@ -51,7 +98,7 @@ internal sealed class KmsV2Service : KeyManagementService.KeyManagementServiceBa
         return response;
     }
 
-    public override async Task<DecryptResponse> Decrypt(DecryptRequest request, ServerCallContext context)
+    private async ValueTask<DecryptResponse> DecryptCoreAsync(DecryptRequest request, ServerCallContext context)
     {
         if (request.Ciphertext.IsEmpty)
         {

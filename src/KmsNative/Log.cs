@@ -61,22 +61,82 @@ internal static class Log
         }
     }
 
-    // klog: Lmmdd hh:mm:ss.uuuuuu threadid file:line] msg, with structured key="value" pairs.
-    private static string FormatText(DateTime now, char severity, string message, (string Key, object? Value)[] fields)
+    // klog: Lmmdd hh:mm:ss.uuuuuu threadid file:line] msg, with structured key="value" pairs. Strings are quoted as
+    // Go's %q (klog's text format), numbers and booleans are bare.
+    internal static string FormatText(DateTime now, char severity, string message, (string Key, object? Value)[] fields)
     {
         var text = new StringBuilder();
         text.Append(severity).Append(now.ToString("MMdd HH:mm:ss.ffffff", CultureInfo.InvariantCulture))
-            .Append(CultureInfo.InvariantCulture, $" {Environment.ProcessId,7} kmsnative] ")
-            .Append(JsonSerializer.Serialize(message, LogJsonContext.Default.String));
+            .Append(CultureInfo.InvariantCulture, $" {Environment.ProcessId,7} kmsnative] ");
+        AppendGoQuoted(text, message);
         foreach ((string key, object? value) in fields)
         {
-            text.Append(' ').Append(key).Append('=').Append(JsonSerializer.Serialize(Convert.ToString(value, CultureInfo.InvariantCulture) ?? "", LogJsonContext.Default.String));
+            text.Append(' ').Append(key).Append('=');
+            switch (value)
+            {
+                case bool or int or long or uint or ulong or short or ushort or byte or double or float or decimal:
+                    text.Append(Convert.ToString(value, CultureInfo.InvariantCulture)?.ToLowerInvariant());
+                    break;
+                default:
+                    AppendGoQuoted(text, Convert.ToString(value, CultureInfo.InvariantCulture) ?? "");
+                    break;
+            }
         }
 
         return text.ToString();
     }
 
-    private static string FormatJson(DateTime now, string level, string message, (string Key, object? Value)[] fields)
+    /// <summary>
+    /// Go's strconv.Quote: \a \b \f \n \r \t \v \\ \" escaped, other control characters as \xNN or \uNNNN,
+    /// printable Unicode as is. So a quote in a value reads \" in the log, never \u0022.
+    /// </summary>
+    internal static void AppendGoQuoted(StringBuilder text, string value)
+    {
+        text.Append('"');
+        for (int i = 0; i < value.Length; i++)
+        {
+            char c = value[i];
+            switch (c)
+            {
+                case '"': text.Append("\\\""); break;
+                case '\\': text.Append("\\\\"); break;
+                case '\a': text.Append("\\a"); break;
+                case '\b': text.Append("\\b"); break;
+                case '\f': text.Append("\\f"); break;
+                case '\n': text.Append("\\n"); break;
+                case '\r': text.Append("\\r"); break;
+                case '\t': text.Append("\\t"); break;
+                case '\v': text.Append("\\v"); break;
+                default:
+                    if (c < 0x20 || c == 0x7F)
+                    {
+                        text.Append(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}");
+                    }
+                    else if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+                    {
+                        text.Append(c).Append(value[++i]);
+                    }
+                    else if (char.IsSurrogate(c))
+                    {
+                        text.Append("\\ufffd"); // a lone surrogate: Go writes invalid UTF-8 as an escape too
+                    }
+                    else if (char.IsControl(c) || c is '\u2028' or '\u2029' || char.GetUnicodeCategory(c) == UnicodeCategory.Format)
+                    {
+                        text.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+                    }
+                    else
+                    {
+                        text.Append(c);
+                    }
+
+                    break;
+            }
+        }
+
+        text.Append('"');
+    }
+
+    internal static string FormatJson(DateTime now, string level, string message, (string Key, object? Value)[] fields)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -87,7 +147,18 @@ internal static class Log
             json.WriteString("message", message);
             foreach ((string key, object? value) in fields)
             {
-                json.WriteString(key, Convert.ToString(value, CultureInfo.InvariantCulture));
+                switch (value)
+                {
+                    case bool flag:
+                        json.WriteBoolean(key, flag);
+                        break;
+                    case int or long or double:
+                        json.WriteNumber(key, Convert.ToDouble(value, CultureInfo.InvariantCulture));
+                        break;
+                    default:
+                        json.WriteString(key, Convert.ToString(value, CultureInfo.InvariantCulture));
+                        break;
+                }
             }
 
             json.WriteEndObject();
@@ -96,6 +167,3 @@ internal static class Log
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 }
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
-internal sealed partial class LogJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

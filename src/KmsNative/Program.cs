@@ -1,9 +1,12 @@
+using System.Globalization;
+using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using KmsNative.Backend;
 using KmsNative.KeyVault;
 using KmsNative.Kms;
 using KmsNative.Kms.Hosting;
+using KmsNative.Kms.Observability;
 using KmsNative.Protocol.Server;
 
 namespace KmsNative;
@@ -67,10 +70,11 @@ internal static class Program
 
         using (listener)
         {
+            var metrics = new KmsMetrics();
             IKmsBackend backend;
             try
             {
-                backend = CreateBackend(options);
+                backend = CreateBackend(options, metrics);
             }
             catch (ConfigurationException ex)
             {
@@ -81,17 +85,56 @@ internal static class Program
             // The socket is up first; credentials and key access are checked now, in the background (Start). A
             // failure is logged once and reported through Status, so kube-apiserver sees the reason instead of a
             // crash loop.
-            var server = KmsServer.Start(listener.Socket, listener.Address.ToString(), backend, ConsoleLog.Instance, BuildInfo.Version);
+            var server = KmsServer.Start(listener.Socket, listener.Address.ToString(), backend, ConsoleLog.Instance, BuildInfo.Version, metrics: metrics);
             Log.Always("Listening for connections", ("addr", "unix://" + listener.Address));
+
+            // Health and metrics after the socket, as the Go plugin; a port we cannot bind is fatal there too.
+            OpsEndpoints endpoints;
+            try
+            {
+                endpoints = StartEndpoints(options, server, listener);
+            }
+            catch (ListenerException ex)
+            {
+                Log.Error(ex.Message);
+                await server.ShutdownAsync(TimeSpan.Zero).ConfigureAwait(false);
+                return 1;
+            }
+
             PosixSignal signal = await stop.Task.ConfigureAwait(false);
 
             Log.Always("Shutting down", ("signal", signal), ("gracePeriod", options.ShutdownGracePeriod));
+            await endpoints.DisposeAsync().ConfigureAwait(false);
             await server.ShutdownAsync(options.ShutdownGracePeriod).ConfigureAwait(false);
             return 0;
         }
     }
 
-    private static IKmsBackend CreateBackend(Options options)
+    private static OpsEndpoints StartEndpoints(Options options, KmsServer server, UnixSocketListener listener)
+    {
+        var endpointOptions = new OpsEndpointOptions
+        {
+            HealthzPort = options.HealthzListenPort,
+            HealthzPath = options.HealthzPath,
+            HealthzTimeout = options.HealthzTimeout,
+            MetricsPort = options.MetricsPort,
+        };
+        OpsEndpoints endpoints = OpsEndpoints.Start(endpointOptions, server, new UnixDomainSocketEndPoint(listener.Address.EndPointPath),
+            ConsoleLog.Instance, BuildInfo.Version);
+        if (endpoints.HealthzPort is { } healthz)
+        {
+            Log.Always("Serving health checks", ("addr", ":" + healthz.ToString(CultureInfo.InvariantCulture)), ("path", options.HealthzPath));
+        }
+
+        if (endpoints.MetricsPort is { } metrics)
+        {
+            Log.Always("Serving metrics", ("addr", ":" + metrics.ToString(CultureInfo.InvariantCulture)), ("path", endpointOptions.MetricsPath));
+        }
+
+        return endpoints;
+    }
+
+    private static IKmsBackend CreateBackend(Options options, KmsMetrics metrics)
     {
         if (options.Backend == Options.BackendInMemory)
         {
@@ -99,7 +142,7 @@ internal static class Program
             return new InMemoryBackend(options.InMemoryDelay);
         }
 
-        KeyVaultSetup.Result keyVault = KeyVaultSetup.Create(options, Environment.GetEnvironmentVariable, BuildInfo.Version, ConsoleLog.Instance);
+        KeyVaultSetup.Result keyVault = KeyVaultSetup.Create(options, Environment.GetEnvironmentVariable, BuildInfo.Version, ConsoleLog.Instance, metrics: metrics.KeyVault);
         Log.Always("using kms key for encrypt/decrypt",
             ("vaultURL", keyVault.ClientUri), ("keyName", keyVault.Key.Name), ("keyVersion", keyVault.Key.Version),
             ("keyID", keyVault.Key.KeyIdHash), ("credential", keyVault.CredentialDescription));

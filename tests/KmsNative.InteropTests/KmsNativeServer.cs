@@ -56,7 +56,9 @@ internal sealed class KmsNativeServer : IAsyncDisposable
         // A short path: sun_path holds 108 bytes.
         DirectoryInfo directory = Directory.CreateTempSubdirectory("kmsnative-");
         string socketPath = Path.Combine(directory.FullName, "kms.sock");
-        List<string> allArguments = ["--listen-addr", $"unix://{socketPath}", .. arguments];
+        // Health and metrics on ports the kernel picks, so servers started in parallel never collide on 8787/8095;
+        // arguments that name ports come later and win (Go flag: last one wins).
+        List<string> allArguments = ["--listen-addr", $"unix://{socketPath}", "--healthz-port", "0", "--metrics-addr", "0", .. arguments];
 
         var server = new KmsNativeServer(CapturedProcess.Start(binary, allArguments, environment), directory, socketPath);
         try

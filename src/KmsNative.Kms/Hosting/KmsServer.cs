@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using KmsNative.Kms.Observability;
 using KmsNative.Protocol.Grpc;
 using KmsNative.Protocol.Http2;
 using KmsNative.Protocol.Server;
@@ -13,16 +14,21 @@ namespace KmsNative.Kms.Hosting;
 /// </summary>
 internal sealed class KmsServer
 {
-    private readonly IKmsBackend _backend;
     private readonly Task _accepting;
 
-    private KmsServer(Http2Server http2, GrpcDispatcher dispatcher, IKmsBackend backend)
+    private KmsServer(Http2Server http2, GrpcDispatcher dispatcher, IKmsBackend backend, KmsMetrics metrics)
     {
         Http2 = http2;
         Dispatcher = dispatcher;
-        _backend = backend;
+        Backend = backend;
+        Metrics = metrics;
         _accepting = http2.AcceptLoopAsync();
     }
+
+    public IKmsBackend Backend { get; }
+
+    /// <summary>What the services record per call; /metrics writes it.</summary>
+    public KmsMetrics Metrics { get; }
 
     public Http2Server Http2 { get; }
 
@@ -31,13 +37,18 @@ internal sealed class KmsServer
     /// <param name="listener">A bound, listening unix socket; <see cref="ShutdownAsync"/> closes it.</param>
     /// <param name="name">The socket's address, for connection names in logs.</param>
     /// <param name="version">What KMS v1beta1 Version reports as the runtime version.</param>
-    public static KmsServer Start(Socket listener, string name, IKmsBackend backend, IKmsLog log, string version, Http2Limits? limits = null, TimeProvider? time = null)
+    /// <param name="metrics">The registry the services record into; a new one when null (the executable passes the one its Key Vault client also fills).</param>
+    /// <param name="time">The server's clock: deadlines, timeouts, the grace period, the error-log rate limit (tests pass a fake one).</param>
+    public static KmsServer Start(Socket listener, string name, IKmsBackend backend, IKmsLog log, string version, Http2Limits? limits = null,
+                                  KmsMetrics? metrics = null, TimeProvider? time = null)
     {
         limits ??= new Http2Limits();
         time ??= TimeProvider.System;
+        metrics ??= new KmsMetrics();
+        var telemetry = new KmsTelemetry(metrics, log, time);
         var binder = new UnaryServiceBinder();
-        V2.KeyManagementService.BindService(binder, new KmsV2Service(backend));
-        V1Beta1.KeyManagementService.BindService(binder, new KmsV1Beta1Service(backend, version));
+        V2.KeyManagementService.BindService(binder, new KmsV2Service(backend, telemetry));
+        V1Beta1.KeyManagementService.BindService(binder, new KmsV1Beta1Service(backend, version, telemetry));
         var dispatcher = new GrpcDispatcher(binder.Build(), limits.MaxRequestMessageSize, time, backend.DeadlineDetail);
         dispatcher.HandlerFailed += (method, exception) =>
             log.Write(LogLevel.Error, "handler failed", ("method", method), ("error", exception.GetType().Name + ": " + exception.Message));
@@ -45,7 +56,7 @@ internal sealed class KmsServer
         http2.ConnectionFailed += (_, error) =>
             log.Write(LogLevel.Verbose, "connection closed on a protocol error", ("code", error.ErrorCode), ("error", error.Message));
 
-        var server = new KmsServer(http2, dispatcher, backend);
+        var server = new KmsServer(http2, dispatcher, backend, metrics);
         backend.Start();
         return server;
     }
@@ -55,6 +66,6 @@ internal sealed class KmsServer
     {
         await Http2.ShutdownAsync(gracePeriod).ConfigureAwait(false);
         await _accepting.ConfigureAwait(false);
-        await _backend.StopAsync().ConfigureAwait(false);
+        await Backend.StopAsync().ConfigureAwait(false);
     }
 }

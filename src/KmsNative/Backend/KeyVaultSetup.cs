@@ -17,7 +17,9 @@ internal static class KeyVaultSetup
 {
     public sealed record Result(KeyVaultBackend Backend, KeyVaultHealth Health, KeyReference Key, string CredentialDescription, Uri ClientUri);
 
-    public static Result Create(Options options, Func<string, string?> environment, string version, IKmsLog log, HttpPipelineTransport? transport = null)
+    /// <param name="metrics">When given, every Key Vault HTTP attempt is counted there (/metrics).</param>
+    public static Result Create(Options options, Func<string, string?> environment, string version, IKmsLog log, HttpPipelineTransport? transport = null,
+                                Kms.Observability.KeyVaultRequestMetrics? metrics = null)
     {
         RequireFlag("--keyvault-name", options.KeyVaultName);
         RequireFlag("--key-name", options.KeyName);
@@ -32,6 +34,11 @@ internal static class KeyVaultSetup
         // Proxy mode sends Key Vault calls to http://{proxy}/{vault host}/; the key id stays the unproxied one.
         Uri clientUri = proxy?.GetProxiedVaultUri(vaultUri) ?? vaultUri;
         var clientOptions = new KeyVaultClientOptions(version) { ProxyTarget = proxy is null ? null : ProxySettings.KeyVaultTarget };
+        if (metrics is not null)
+        {
+            clientOptions.AddPolicy(new Observability.KeyVaultMetricsPolicy(metrics), HttpPipelinePosition.PerRetry);
+        }
+
         var client = new KeyVaultClient(clientUri, credential, cloud.TokenScope, clientOptions, transport);
         var key = new KeyReference(vaultUri, options.KeyName, options.KeyVersion);
         var health = new KeyVaultHealth(client, key, TimeProvider.System, log);

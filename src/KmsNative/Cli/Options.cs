@@ -35,6 +35,13 @@ internal sealed record Options
     public TimeSpan InMemoryDelay { get; init; }
     public UnixFileMode SocketMode { get; init; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     public TimeSpan ShutdownGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
+    public bool DisableHealthz { get; init; }
+    public bool DisableMetrics { get; init; }
+
+    /// <summary>--metrics-addr as a port (the Go plugin listens on ":" + value), or null when metrics are off.</summary>
+    public int? MetricsPort => DisableMetrics ? null : int.Parse(MetricsAddress, NumberStyles.None, CultureInfo.InvariantCulture);
+
+    public int? HealthzListenPort => DisableHealthz ? null : HealthzPort;
 
     public static GoFlagSet CreateFlagSet()
     {
@@ -62,6 +69,8 @@ internal sealed record Options
         flags.Define("in-memory-delay", GoFlagSet.Kind.Duration, "0", "latency added to every in-memory backend call (tests of deadlines)");
         flags.Define("socket-mode", GoFlagSet.Kind.String, "0600", "permission bits of the socket file, in octal");
         flags.Define("shutdown-grace-period", GoFlagSet.Kind.Duration, "10s", "on SIGTERM, how long calls in flight may take to finish");
+        flags.Define("disable-healthz", GoFlagSet.Kind.Bool, "false", "do not serve the health endpoint (--healthz-port)");
+        flags.Define("disable-metrics", GoFlagSet.Kind.Bool, "false", "do not serve the metrics endpoint (--metrics-addr)");
         return flags;
     }
 
@@ -112,6 +121,24 @@ internal sealed record Options
             return OptionsResult.Exit(1, $"invalid --socket-mode '{Get("socket-mode")}': give octal permission bits such as 0600 or 0660");
         }
 
+        // The Go plugin listens on ":" + --metrics-addr, so only a port works there ("0.0.0.0:8095" is fatal).
+        string metricsAddress = Get("metrics-addr");
+        if (!GetBool("disable-metrics")
+            && (!int.TryParse(metricsAddress, NumberStyles.None, CultureInfo.InvariantCulture, out int metricsPort) || metricsPort > 65535))
+        {
+            return OptionsResult.Exit(1, $"invalid --metrics-addr '{metricsAddress}': give a port number such as 8095 (all interfaces are used, as by the Go plugin), or --disable-metrics");
+        }
+
+        if (!GetBool("disable-healthz") && GetNumber("healthz-port") > 65535)
+        {
+            return OptionsResult.Exit(1, $"invalid --healthz-port {GetNumber("healthz-port")}: at most 65535, or --disable-healthz");
+        }
+
+        if (!GetBool("disable-healthz") && !Get("healthz-path").StartsWith('/'))
+        {
+            return OptionsResult.Exit(1, $"invalid --healthz-path '{Get("healthz-path")}': it must start with '/'");
+        }
+
         TimeSpan grace = GetDuration("shutdown-grace-period");
         if (grace < TimeSpan.Zero)
         {
@@ -142,6 +169,8 @@ internal sealed record Options
             InMemoryDelay = GetDuration("in-memory-delay"),
             SocketMode = mode,
             ShutdownGracePeriod = grace,
+            DisableHealthz = GetBool("disable-healthz"),
+            DisableMetrics = GetBool("disable-metrics"),
         };
         return OptionsResult.Ok(options);
     }

@@ -51,6 +51,12 @@ public class OptionsTests
     [InlineData("--shutdown-grace-period=-1s", 1, "must not be negative")]
     [InlineData("--healthz-timeout=20", 2, "invalid value \"20\" for flag -healthz-timeout")]
     [InlineData("--nope", 2, "flag provided but not defined: -nope")]
+    [InlineData("--metrics-addr=0.0.0.0:8095", 1, "invalid --metrics-addr '0.0.0.0:8095': give a port number")]
+    [InlineData("--metrics-addr=:8095", 1, "invalid --metrics-addr ':8095'")]
+    [InlineData("--metrics-addr=70000", 1, "invalid --metrics-addr '70000'")]
+    [InlineData("--healthz-port=70000", 1, "invalid --healthz-port 70000")]
+    [InlineData("--healthz-port=-1", 2, "invalid value \"-1\" for flag -healthz-port")]
+    [InlineData("--healthz-path=healthz", 1, "must start with '/'")]
     public void Parse_BadValue_ExitsWithClearMessage(string arg, int exitCode, string message)
     {
         OptionsResult result = Options.Parse([arg]);
@@ -91,5 +97,20 @@ public class OptionsTests
         Assert.Equal(TimeSpan.FromSeconds(3), options.ShutdownGracePeriod);
         Assert.True(options.ListenAddress.IsAbstract);
         Assert.Equal("kms", options.ListenAddress.Path);
+    }
+
+    [Fact]
+    public void Parse_EndpointDefaults_AreTheGoPlugins()
+    {
+        Options options = Options.Parse([]).Options!;
+        Assert.Equal((8787, (int?)8095), (options.HealthzListenPort!.Value, options.MetricsPort));
+    }
+
+    [Fact]
+    public void Parse_DisableFlags_TurnEndpointsOff()
+    {
+        Options options = Options.Parse(["--disable-healthz", "--disable-metrics", "--metrics-addr=bogus"]).Options!;
+        Assert.Null(options.HealthzListenPort);
+        Assert.Null(options.MetricsPort);
     }
 }

@@ -42,7 +42,7 @@ internal sealed class InProcessServer : IAsyncDisposable
         Directory.CreateDirectory(directory);
         var listener = UnixSocketListener.Bind(new ListenAddress(Path.Combine(directory, "kms.sock"), IsAbstract: false),
             UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var server = KmsServer.Start(listener.Socket, listener.Address.ToString(), backend ?? new InMemoryBackend(), NullKmsLog.Instance, "test", limits, time);
+        var server = KmsServer.Start(listener.Socket, listener.Address.ToString(), backend ?? new InMemoryBackend(), NullKmsLog.Instance, "test", limits, time: time);
         return new InProcessServer(directory, listener, server);
     }
 
