@@ -7,6 +7,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 if ! command -v curl >/dev/null; then
   apt-get update -qq && apt-get install -y -qq --no-install-recommends curl
 fi
+# systemd: systemd-analyze and systemd-socket-activate for the unit-file and socket-activation tests
+# (tests/KmsNative.InteropTests/Systemd).
+if ! command -v systemd-analyze >/dev/null || ! command -v systemd-socket-activate >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends systemd
+fi
 for script in "$root"/build/install-*-deps.sh; do
   bash "$script"
 done

@@ -5,6 +5,7 @@ using KmsNative.KeyVault;
 using KmsNative.Kms;
 using KmsNative.Kms.Hosting;
 using KmsNative.Protocol.Server;
+using KmsNative.Systemd;
 
 namespace KmsNative;
 
@@ -52,19 +53,33 @@ internal static class Program
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
-        // The socket first: kube-apiserver can connect at once. Nothing is accepted until the backend exists, and a
-        // configuration error removes the socket again before exiting.
-        UnixSocketListener listener;
+        // Under systemd (Type=notify): READY=1 once serving, STATUS= lines, STOPPING=1, and the watchdog.
+        SystemdNotifier notifier;
         try
         {
-            listener = UnixSocketListener.Bind(options.ListenAddress, options.SocketMode);
+            notifier = SystemdNotifier.Create(Environment.GetEnvironmentVariable);
         }
-        catch (ListenerException ex)
+        catch (ArgumentException ex)
         {
             Log.Error(ex.Message);
             return 1;
         }
 
+        // The socket first: kube-apiserver can connect at once. Nothing is accepted until the backend exists, and a
+        // configuration error removes the socket again before exiting.
+        UnixSocketListener listener;
+        try
+        {
+            listener = OpenListener(options);
+        }
+        catch (Exception ex) when (ex is ListenerException or ArgumentException)
+        {
+            Log.Error(ex.Message);
+            notifier.Dispose();
+            return 1;
+        }
+
+        using (notifier)
         using (listener)
         {
             IKmsBackend backend;
@@ -82,13 +97,52 @@ internal static class Program
             // failure is logged once and reported through Status, so kube-apiserver sees the reason instead of a
             // crash loop.
             var server = KmsServer.Start(listener.Socket, listener.Address.ToString(), backend, ConsoleLog.Instance, BuildInfo.Version);
-            Log.Always("Listening for connections", ("addr", "unix://" + listener.Address));
+            Log.Always("Listening for connections", ("addr", "unix://" + listener.Address), ("socketActivated", listener.IsInherited));
+            notifier.Ready($"Serving KMS v2 and v1beta1 on unix://{listener.Address}");
+            SystemdWatchdog? watchdog;
+            try
+            {
+                watchdog = SystemdWatchdog.Start(Environment.GetEnvironmentVariable, notifier, TimeProvider.System, Environment.ProcessId);
+            }
+            catch (ArgumentException ex)
+            {
+                // A malformed WATCHDOG_USEC is the unit's mistake; serving without pings lets systemd restart us and
+                // say why in the journal.
+                Log.Error(ex.Message);
+                watchdog = null;
+            }
+
             PosixSignal signal = await stop.Task.ConfigureAwait(false);
 
             Log.Always("Shutting down", ("signal", signal), ("gracePeriod", options.ShutdownGracePeriod));
+            notifier.Stopping($"Shutting down after {signal}: draining calls in flight for up to {options.ShutdownGracePeriod.TotalSeconds:0.###} s");
+            watchdog?.Dispose();
             await server.ShutdownAsync(options.ShutdownGracePeriod).ConfigureAwait(false);
             return 0;
         }
+    }
+
+    /// <summary>
+    /// The socket systemd passed (socket activation: LISTEN_PID is us and LISTEN_FDS is 1), or a new one bound at
+    /// --listen-addr.
+    /// </summary>
+    private static UnixSocketListener OpenListener(Options options)
+    {
+        if (SocketActivation.CountPassed(Environment.GetEnvironmentVariable, Environment.ProcessId) == 0)
+        {
+            return UnixSocketListener.Bind(options.ListenAddress, options.SocketMode);
+        }
+
+        SocketActivation.ClearEnvironment();
+        UnixSocketListener inherited = UnixSocketListener.Adopt(SocketActivation.Adopt());
+        if (inherited.Address != options.ListenAddress)
+        {
+            // The .socket unit decides where the socket is; the flag is kept for the same command line to work without systemd.
+            Log.Warning("serving the socket passed by systemd, not --listen-addr",
+                ("socket", "unix://" + inherited.Address), ("listenAddr", "unix://" + options.ListenAddress));
+        }
+
+        return inherited;
     }
 
     private static IKmsBackend CreateBackend(Options options)
