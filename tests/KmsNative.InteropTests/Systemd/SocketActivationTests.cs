@@ -27,6 +27,13 @@ public sealed class SocketActivationTests : IDisposable
             new Dictionary<string, string?> { ["NOTIFY_SOCKET"] = notify.Path, ["WATCHDOG_USEC"] = "2000000" });
         try
         {
+            // systemd-socket-activate starts the service at the first connection, as systemd does with Accept=no.
+            using (var trigger = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified))
+            {
+                await WaitForSocketAsync(process, socketPath);
+                await trigger.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath));
+            }
+
             List<string> startup = await notify.ReceiveUntilAsync("WATCHDOG=1");
 
             Assert.Contains(startup, m => m.StartsWith("READY=1\n", StringComparison.Ordinal) && m.Contains($"STATUS=Serving KMS v2 and v1beta1 on unix://{socketPath}", StringComparison.Ordinal)

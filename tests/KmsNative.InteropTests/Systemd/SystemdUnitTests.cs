@@ -25,16 +25,18 @@ public sealed partial class SystemdUnitTests : IDisposable
     [Fact]
     public async Task Verify_BrokenService_Fails()
     {
-        // The check can fail: a misspelt directive and a relative ExecStart are reported.
+        // The check can fail: a misspelt directive is reported (a warning: the clean test requires no output at all),
+        // and a binary missing at ExecStart's path is an error.
         string service = File.ReadAllText(Path.Combine(SystemdTools.UnitDirectory, "kmsnative.service"))
-            .Replace("ExecStart=/usr/local/bin/kmsnative", "ExecStart=kmsnative", StringComparison.Ordinal)
+            .Replace("ExecStart=/usr/local/bin/kmsnative", "ExecStart=/usr/local/bin/kmsnative-missing", StringComparison.Ordinal)
             .Replace("NoNewPrivileges=yes", "NoNewPrivilege=yes", StringComparison.Ordinal);
         string root = BuildRoot(service);
 
         (int exitCode, string output) = await VerifyAsync(root);
 
         Assert.NotEqual(0, exitCode);
-        Assert.Contains("NoNewPrivilege", output, StringComparison.Ordinal);
+        Assert.Contains("Unknown key 'NoNewPrivilege'", output, StringComparison.Ordinal);
+        Assert.Contains("kmsnative-missing", output, StringComparison.Ordinal);
     }
 
     [Fact]
