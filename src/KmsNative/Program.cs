@@ -39,6 +39,11 @@ internal static class Program
             return 0;
         }
 
+        if (options.Check)
+        {
+            return await Check.PreflightCheck.RunAsync(options, Environment.GetEnvironmentVariable, Console.Out).ConfigureAwait(false);
+        }
+
         Log.Always("Starting KeyManagementServiceServer service", ("version", BuildInfo.Version), ("backend", options.Backend));
 
         // Signals are ours from before the socket exists: a SIGTERM that arrives while the backend is being built

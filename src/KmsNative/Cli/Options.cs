@@ -35,6 +35,7 @@ internal sealed record Options
     public TimeSpan InMemoryDelay { get; init; }
     public UnixFileMode SocketMode { get; init; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     public TimeSpan ShutdownGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
+    public bool Check { get; init; }
 
     public static GoFlagSet CreateFlagSet()
     {
@@ -62,6 +63,7 @@ internal sealed record Options
         flags.Define("in-memory-delay", GoFlagSet.Kind.Duration, "0", "latency added to every in-memory backend call (tests of deadlines)");
         flags.Define("socket-mode", GoFlagSet.Kind.String, "0600", "permission bits of the socket file, in octal");
         flags.Define("shutdown-grace-period", GoFlagSet.Kind.Duration, "10s", "on SIGTERM, how long calls in flight may take to finish");
+        flags.Define("check", GoFlagSet.Kind.Bool, "false", "check the set-up and exit: read azure.json, get a token, get the key, wrap and unwrap a random DEK; exit 0 when all pass");
         return flags;
     }
 
@@ -142,6 +144,7 @@ internal sealed record Options
             InMemoryDelay = GetDuration("in-memory-delay"),
             SocketMode = mode,
             ShutdownGracePeriod = grace,
+            Check = GetBool("check"),
         };
         return OptionsResult.Ok(options);
     }
