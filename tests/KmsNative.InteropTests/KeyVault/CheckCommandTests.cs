@@ -49,6 +49,25 @@ public sealed class CheckCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Check_AzureJsonWrittenAsYaml_Passes()
+    {
+        // yaml.v3 read this for the Go plugin, so it must work here: block mapping, comments, a YAML 1.1 boolean.
+        string yaml = "# azure.json, in YAML\n" +
+                      "cloud: AzurePublicCloud\n" +
+                      $"tenantId: {Emulator.TenantId}\n" +
+                      $"aadClientId: '{Emulator.ClientId}'\n" +
+                      $"aadClientSecret: \"{Emulator.ClientSecret}\"\n" +
+                      "useManagedIdentityExtension: no\n";
+        string path = KeyVaultPlugin.WriteFile(Emulator, "azure.yaml", yaml);
+
+        (int exitCode, string output) = await CapturedProcess.RunAsync(InteropPaths.Binary,
+            [.. KeyVaultPlugin.Arguments(_key!, path), "--check"], TimeSpan.FromMinutes(2), KeyVaultPlugin.Environment(Emulator));
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("service principal with client secret", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Check_WrongKeyName_FailsAtGetKeyNamingTheFlags()
     {
         var missing = _key! with { Name = "no-such-key" };
