@@ -8,6 +8,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 apt_install curl
 # promtool (Debian "prometheus"): the tests check /metrics and build/prometheus/kmsnative-alerts.yml with it.
 command -v promtool >/dev/null || apt_install prometheus
+# systemd: systemd-analyze and systemd-socket-activate for the unit-file and socket-activation tests
+# (tests/KmsNative.InteropTests/Systemd).
+command -v systemd-analyze >/dev/null && command -v systemd-socket-activate >/dev/null || apt_install systemd
 for script in "$root"/build/install-*-deps.sh; do
   bash "$script"
 done

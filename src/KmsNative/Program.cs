@@ -8,6 +8,7 @@ using KmsNative.Kms;
 using KmsNative.Kms.Hosting;
 using KmsNative.Kms.Observability;
 using KmsNative.Protocol.Server;
+using KmsNative.Systemd;
 
 namespace KmsNative;
 
@@ -41,6 +42,11 @@ internal static class Program
             return 0;
         }
 
+        if (options.Check)
+        {
+            return await Check.PreflightCheck.RunAsync(options, Environment.GetEnvironmentVariable, Console.Out).ConfigureAwait(false);
+        }
+
         Log.Always("Starting KeyManagementServiceServer service", ("version", BuildInfo.Version), ("backend", options.Backend));
 
         // Signals are ours from before the socket exists: a SIGTERM that arrives while the backend is being built
@@ -55,19 +61,33 @@ internal static class Program
         using PosixSignalRegistration term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
-        // The socket first: kube-apiserver can connect at once. Nothing is accepted until the backend exists, and a
-        // configuration error removes the socket again before exiting.
-        UnixSocketListener listener;
+        // Under systemd (Type=notify): READY=1 once serving, STATUS= lines, STOPPING=1, and the watchdog.
+        SystemdNotifier notifier;
         try
         {
-            listener = UnixSocketListener.Bind(options.ListenAddress, options.SocketMode);
+            notifier = SystemdNotifier.Create(Environment.GetEnvironmentVariable);
         }
-        catch (ListenerException ex)
+        catch (ArgumentException ex)
         {
             Log.Error(ex.Message);
             return 1;
         }
 
+        // The socket first: kube-apiserver can connect at once. Nothing is accepted until the backend exists, and a
+        // configuration error removes the socket again before exiting.
+        UnixSocketListener listener;
+        try
+        {
+            listener = OpenListener(options);
+        }
+        catch (Exception ex) when (ex is ListenerException or ArgumentException)
+        {
+            Log.Error(ex.Message);
+            notifier.Dispose();
+            return 1;
+        }
+
+        using (notifier)
         using (listener)
         {
             var metrics = new KmsMetrics();
@@ -86,7 +106,7 @@ internal static class Program
             // failure is logged once and reported through Status, so kube-apiserver sees the reason instead of a
             // crash loop.
             var server = KmsServer.Start(listener.Socket, listener.Address.ToString(), backend, ConsoleLog.Instance, BuildInfo.Version, metrics: metrics);
-            Log.Always("Listening for connections", ("addr", "unix://" + listener.Address));
+            Log.Always("Listening for connections", ("addr", "unix://" + listener.Address), ("socketActivated", listener.IsInherited));
 
             // Health and metrics after the socket, as the Go plugin; a port we cannot bind is fatal there too.
             OpsEndpoints endpoints;
@@ -101,9 +121,25 @@ internal static class Program
                 return 1;
             }
 
+            notifier.Ready($"Serving KMS v2 and v1beta1 on unix://{listener.Address}");
+            SystemdWatchdog? watchdog;
+            try
+            {
+                watchdog = SystemdWatchdog.Start(Environment.GetEnvironmentVariable, notifier, TimeProvider.System, Environment.ProcessId);
+            }
+            catch (ArgumentException ex)
+            {
+                // A malformed WATCHDOG_USEC is the unit's mistake; serving without pings lets systemd restart us and
+                // say why in the journal.
+                Log.Error(ex.Message);
+                watchdog = null;
+            }
+
             PosixSignal signal = await stop.Task.ConfigureAwait(false);
 
             Log.Always("Shutting down", ("signal", signal), ("gracePeriod", options.ShutdownGracePeriod));
+            notifier.Stopping($"Shutting down after {signal}: draining calls in flight for up to {options.ShutdownGracePeriod.TotalSeconds:0.###} s");
+            watchdog?.Dispose();
             await endpoints.DisposeAsync().ConfigureAwait(false);
             await server.ShutdownAsync(options.ShutdownGracePeriod).ConfigureAwait(false);
             return 0;
@@ -132,6 +168,29 @@ internal static class Program
         }
 
         return endpoints;
+    }
+
+    /// <summary>
+    /// The socket systemd passed (socket activation: LISTEN_PID is us and LISTEN_FDS is 1), or a new one bound at
+    /// --listen-addr.
+    /// </summary>
+    private static UnixSocketListener OpenListener(Options options)
+    {
+        if (SocketActivation.CountPassed(Environment.GetEnvironmentVariable, Environment.ProcessId) == 0)
+        {
+            return UnixSocketListener.Bind(options.ListenAddress, options.SocketMode);
+        }
+
+        SocketActivation.ClearEnvironment();
+        UnixSocketListener inherited = UnixSocketListener.Adopt(SocketActivation.Adopt());
+        if (inherited.Address != options.ListenAddress)
+        {
+            // The .socket unit decides where the socket is; the flag is kept for the same command line to work without systemd.
+            Log.Warning("serving the socket passed by systemd, not --listen-addr",
+                ("socket", "unix://" + inherited.Address), ("listenAddr", "unix://" + options.ListenAddress));
+        }
+
+        return inherited;
     }
 
     private static IKmsBackend CreateBackend(Options options, KmsMetrics metrics)

@@ -13,7 +13,7 @@ namespace KmsNative.KeyVault.Configuration;
 /// the zero configuration; a field set to <c>null</c> keeps its zero value; a boolean field takes only <c>true</c> or
 /// <c>false</c> (the string <c>"true"</c> and the number <c>1</c> are errors); a string field also takes a number or a
 /// boolean, as its literal text; a key given twice at the top level is an error, even an unknown key.
-/// YAML that is not JSON (<c>cloud: AzureCloud</c>, comments, <c>yes</c>) is rejected: azure.json is JSON.
+/// A file that is not JSON is read as YAML (<see cref="AzureConfigYaml"/>) with the same rules, as yaml.v3 reads both.
 /// Error messages name the file and the field, and never contain a field's value or the bytes around a syntax error,
 /// because the field may be a secret.
 /// </remarks>
@@ -121,10 +121,19 @@ internal static class AzureConfigParser
         }
         catch (JsonException ex)
         {
-            // Not ex.Message: it quotes the offending character, which may be part of a secret.
-            string after = currentKey is null ? "" : $" (after key \"{currentKey}\")";
-            throw new ConfigurationException(
-                $"{path}: not valid JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}{after}");
+            // Not JSON: the Go plugin reads the file as YAML (yaml.v3), so YAML is what it may be. When it is not YAML
+            // either, both positions are given, since the author may have meant either.
+            try
+            {
+                return ParseYaml(content, path);
+            }
+            catch (ConfigurationException yaml) when (yaml.Message.Contains("not valid YAML", StringComparison.Ordinal))
+            {
+                // Not ex.Message: it quotes the offending character, which may be part of a secret.
+                string after = currentKey is null ? "" : $" (after key \"{currentKey}\")";
+                throw new ConfigurationException(
+                    $"{path}: not valid JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1}{after}; {yaml.Message[(path.Length + 2)..]}");
+            }
         }
         catch (InvalidOperationException)
         {
@@ -164,6 +173,9 @@ internal static class AzureConfigParser
                 return false;
             case JsonTokenType.Null:
                 return null;
+            case JsonTokenType.String when YamlBoolean(reader.GetString()!) is { } compatible:
+                // yaml.v3 takes the YAML 1.1 words (yes, on, n, …) into a bool field, quoted or not.
+                return compatible;
             case JsonTokenType.String:
                 // The Go plugin fails here too: yaml.v3 "cannot unmarshal !!str `true` into bool". A boolean field is
                 // never secret, so its value may be quoted.
@@ -176,6 +188,108 @@ internal static class AzureConfigParser
             default:
                 throw new ConfigurationException($"{path}: \"{key}\" must be true or false, not {Describe(reader.TokenType)}");
         }
+    }
+
+    /// <summary>yaml.v3's YAML 1.1 compatibility for a bool field: these strings decode, quoted or plain.</summary>
+    private static bool? YamlBoolean(string text) => text switch
+    {
+        "y" or "Y" or "yes" or "Yes" or "YES" or "on" or "On" or "ON" => true,
+        "n" or "N" or "no" or "No" or "NO" or "off" or "Off" or "OFF" => false,
+        _ => null,
+    };
+
+    /// <summary>azure.json written as YAML, typed as yaml.v3 types it into the Go plugin's struct.</summary>
+    private static AzureConfig ParseYaml(ReadOnlySpan<byte> content, string path)
+    {
+        string text;
+        try
+        {
+            text = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(content);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new ConfigurationException($"{path}: the file is not valid UTF-8");
+        }
+
+        var config = new AzureConfig { SourcePath = path };
+        List<(string Key, AzureConfigYaml.Value Value)>? entries = AzureConfigYaml.Parse(text, path);
+        if (entries is null)
+        {
+            return config;
+        }
+
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach ((string key, AzureConfigYaml.Value value) in entries)
+        {
+            if (!seen.TryAdd(key, value.Line))
+            {
+                // yaml.v3: mapping key "cloud" already defined at line N.
+                throw new ConfigurationException($"{path}: line {value.Line}: key \"{key}\" is given more than once (first at line {seen[key]})");
+            }
+
+            config = key switch
+            {
+                "cloud" => config with { Cloud = YamlString(value, path, key) ?? config.Cloud },
+                "tenantId" => config with { TenantId = YamlString(value, path, key) ?? config.TenantId },
+                "aadClientId" => config with { ClientId = YamlString(value, path, key) ?? config.ClientId },
+                "aadClientSecret" => config with { ClientSecret = YamlString(value, path, key) ?? config.ClientSecret },
+                "useManagedIdentityExtension" => config with { UseManagedIdentityExtension = YamlBool(value, path, key) ?? config.UseManagedIdentityExtension },
+                "userAssignedIdentityID" => config with { UserAssignedIdentityId = YamlString(value, path, key) ?? config.UserAssignedIdentityId },
+                "aadClientCertPath" => config with { ClientCertPath = YamlString(value, path, key) ?? config.ClientCertPath },
+                "aadClientCertPassword" => config with { ClientCertPassword = YamlString(value, path, key) ?? config.ClientCertPassword },
+                "aadFederatedTokenFile" => config with { AadFederatedTokenFile = YamlString(value, path, key) ?? config.AadFederatedTokenFile },
+                "useFederatedWorkloadIdentityExtension" => config with { UseFederatedWorkloadIdentityExtension = YamlBool(value, path, key) ?? config.UseFederatedWorkloadIdentityExtension },
+                _ => config,
+            };
+        }
+
+        return config;
+    }
+
+    private static bool IsYamlNull(AzureConfigYaml.Value value) => value.Plain && value.Text is "" or "~" or "null" or "Null" or "NULL";
+
+    private static string? YamlString(AzureConfigYaml.Value value, string path, string key)
+    {
+        if (value.Container is { } container)
+        {
+            throw new ConfigurationException($"{path}: line {value.Line}: \"{key}\" must be a string, not {container}");
+        }
+
+        // yaml.v3 stores any scalar's text in a string field (12345 → "12345", yes → "yes"); null keeps the zero value.
+        return IsYamlNull(value) ? null : value.Text;
+    }
+
+    private static bool? YamlBool(AzureConfigYaml.Value value, string path, string key)
+    {
+        if (value.Container is { } container)
+        {
+            throw new ConfigurationException($"{path}: line {value.Line}: \"{key}\" must be true or false, not {container}");
+        }
+
+        if (IsYamlNull(value))
+        {
+            return null;
+        }
+
+        if (value.Plain && value.Text is "true" or "True" or "TRUE")
+        {
+            return true;
+        }
+
+        if (value.Plain && value.Text is "false" or "False" or "FALSE")
+        {
+            return false;
+        }
+
+        if (YamlBoolean(value.Text!) is { } compatible)
+        {
+            return compatible;
+        }
+
+        // A boolean field is never secret, so a short value may be quoted. "true" in quotes lands here, as in yaml.v3.
+        string shown = value.Text!.Length <= 16 ? $" \"{value.Text}\"" : "";
+        string kind = value.Plain ? "the value" : "the string";
+        throw new ConfigurationException($"{path}: line {value.Line}: \"{key}\" must be true or false, not {kind}{shown}");
     }
 
     private static AzureConfig Skip(ref Utf8JsonReader reader, AzureConfig config)

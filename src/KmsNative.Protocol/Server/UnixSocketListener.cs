@@ -12,17 +12,47 @@ namespace KmsNative.Protocol.Server;
 internal sealed partial class UnixSocketListener : IDisposable
 {
     private readonly ListenAddress _address;
+    private readonly bool _ownsPath;
     private bool _disposed;
 
-    private UnixSocketListener(Socket socket, ListenAddress address)
+    private UnixSocketListener(Socket socket, ListenAddress address, bool ownsPath)
     {
         Socket = socket;
         _address = address;
+        _ownsPath = ownsPath;
     }
 
     public Socket Socket { get; }
 
     public ListenAddress Address => _address;
+
+    /// <summary>True when the socket was bound by someone else (systemd socket activation) and handed to us.</summary>
+    public bool IsInherited => !_ownsPath;
+
+    /// <summary>
+    /// Serves a socket that another process bound and passed to us (systemd socket activation). The caller's
+    /// <paramref name="socket"/> is owned from now on. The socket file belongs to the .socket unit: it is neither
+    /// replaced nor removed, so connections queue in it while the service restarts.
+    /// </summary>
+    /// <exception cref="ListenerException">The socket is not bound to a unix path or abstract name, or is not listening.</exception>
+    public static UnixSocketListener Adopt(Socket socket)
+    {
+        if (socket.LocalEndPoint is not UnixDomainSocketEndPoint { } endPoint || endPoint.ToString() is not { Length: > 0 } name)
+        {
+            socket.Dispose();
+            throw new ListenerException("the inherited socket is not bound to a unix socket path or abstract name");
+        }
+
+        if (socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.AcceptConnection) is not int listening || listening == 0)
+        {
+            socket.Dispose();
+            throw new ListenerException($"the inherited unix socket {name} is not listening (the .socket unit must use ListenStream=, Accept=no)");
+        }
+
+        // UnixDomainSocketEndPoint prints an abstract name with a leading '@'.
+        var address = name[0] is '@' or '\0' ? new ListenAddress(name[1..], IsAbstract: true) : new ListenAddress(name, IsAbstract: false);
+        return new UnixSocketListener(socket, address, ownsPath: false);
+    }
 
     /// <exception cref="ListenerException">The socket cannot be bound; the message says why and what to do.</exception>
     public static UnixSocketListener Bind(ListenAddress address, UnixFileMode mode, int backlog = 128)
@@ -52,7 +82,7 @@ internal sealed partial class UnixSocketListener : IDisposable
             }
 
             socket.Listen(backlog);
-            return new UnixSocketListener(socket, address);
+            return new UnixSocketListener(socket, address, ownsPath: true);
         }
         catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
         {
@@ -75,7 +105,7 @@ internal sealed partial class UnixSocketListener : IDisposable
 
         _disposed = true;
         Socket.Dispose();
-        if (!_address.IsAbstract)
+        if (_ownsPath && !_address.IsAbstract)
         {
             try
             {

@@ -191,26 +191,35 @@ public class AzureConfigParserTests
 
     [Theory]
     [InlineData("{")]
-    [InlineData("{\"cloud\": \"AzureCloud\",}")]
     [InlineData("{\"cloud\" \"AzureCloud\"}")]
     [InlineData("{\"cloud\": \"AzureCloud\"} {}")]
     [InlineData("{\"cloud\": \"AzureCloud\"} x")]
-    [InlineData("cloud: AzureCloud")]
-    [InlineData("{\"cloud\": 'AzureCloud'}")]
     [InlineData("{\"cloud\": \"AzureCloud\" // comment\n}")]
-    public void Parse_InvalidJson_ErrorWithPosition(string json)
+    public void Parse_NeitherJsonNorYaml_ErrorWithBothPositions(string json)
     {
         var ex = ParseFails(json);
         Assert.StartsWith($"{Path}: not valid JSON at line ", ex.Message);
+        Assert.Contains("; not valid YAML at line ", ex.Message, StringComparison.Ordinal);
         Assert.Null(ex.InnerException);
+    }
+
+    [Theory]
+    [InlineData("{\"cloud\": \"AzureCloud\",}")]
+    [InlineData("cloud: AzureCloud")]
+    [InlineData("{\"cloud\": 'AzureCloud'}")]
+    public void Parse_YamlThatIsNotJson_ReadAsYaml(string text)
+    {
+        Assert.Equal("AzureCloud", Parse(text).Cloud);
     }
 
     [Fact]
     public void Parse_SyntaxErrorInsideSecret_DoesNotQuoteTheBytes()
     {
-        var ex = ParseFails("{\"tenantId\": \"t\",\n \"aadClientSecret\": Zq9xSECRET}");
-        Assert.Equal($"{Path}: not valid JSON at line 2, byte 21 (after key \"aadClientSecret\")", ex.Message);
-        Assert.DoesNotContain("Z", ex.Message.Replace("JSON", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        // Neither JSON nor YAML (the string is never closed): both positions, none of the text.
+        var ex = ParseFails("{\"tenantId\": \"t\",\n \"aadClientSecret\": \"Zq9xSECRET}");
+        Assert.StartsWith($"{Path}: not valid JSON at line 2, byte ", ex.Message);
+        Assert.Contains("(after key \"aadClientSecret\"); not valid YAML at line 2: a quoted string is never closed", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Zq9x", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
