@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using KmsNative.KeyVault.Client;
 using KmsNative.Kms;
+using KmsNative.Kms.Hosting;
 
 namespace KmsNative.Backend;
 
@@ -10,10 +11,10 @@ namespace KmsNative.Backend;
 /// KMS semantics of Azure/kubernetes-kms over our Key Vault client, byte for byte where stored data depends on it:
 /// v1beta1 uses RSA1_5 and v2 RSA-OAEP-256; the ciphertext is the ASCII of Key Vault's unpadded base64url result;
 /// v2 responses carry the key id hash and the five *.azure.akv.io annotations, and v2 Decrypt checks them first.
-/// Status does not call Key Vault each time (the Go plugin encrypts and decrypts on every poll): it reports
-/// <see cref="KeyVaultHealth"/>, which Key Vault answers refresh.
+/// Status never calls Key Vault (the Go plugin encrypts and decrypts on every poll): it reports
+/// <see cref="KeyVaultHealth"/>, fed by the background <see cref="KeyVaultMonitor"/> and by the outcome of real calls.
 /// </summary>
-internal sealed class KeyVaultBackend : IKmsBackend
+internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
 {
     public const string AlgorithmAnnotation = "algorithm.azure.akv.io";
     public const string VersionAnnotation = "version.azure.akv.io";
@@ -25,25 +26,39 @@ internal sealed class KeyVaultBackend : IKmsBackend
     private readonly KeyVaultClient _client;
     private readonly KeyReference _key;
     private readonly KeyVaultHealth _health;
+    private readonly KeyVaultMonitor _monitor;
+    private readonly TimeProvider _time;
 
-    public KeyVaultBackend(KeyVaultClient client, KeyReference key, KeyVaultHealth health)
+    public KeyVaultBackend(KeyVaultClient client, KeyReference key, TimeProvider time, IKmsLog log, BackendSettings? settings = null)
     {
+        settings ??= new BackendSettings();
         _client = client;
         _key = key;
-        _health = health;
+        _time = time;
+        _health = new KeyVaultHealth(time, log, key.KeyUrl, settings);
+        _monitor = new KeyVaultMonitor(time, settings, CheckAsync);
     }
 
     public string DeadlineDetail => $"its calls wait for Key Vault key {_key.KeyUrl}";
 
-    public void Start() => _health.Start();
+    internal KeyVaultHealth Health => _health;
 
+    internal KeyVaultMonitor Monitor => _monitor;
+
+    /// <summary>Starts the background checks; the first runs at once.</summary>
+    public void Start() => _monitor.Start();
+
+    /// <summary>Cancels a check in flight (shutdown must not wait for its timeout) and the loop, and waits for them.</summary>
     public async ValueTask StopAsync()
     {
-        await _health.StopAsync().ConfigureAwait(false);
-        _health.Dispose();
+        await _monitor.StopAsync().ConfigureAwait(false);
+        _monitor.Dispose();
     }
 
-    public ValueTask<BackendStatus> GetStatusAsync(CancellationToken cancellationToken) => _health.GetStatusAsync(cancellationToken);
+    public void Dispose() => _monitor.Dispose();
+
+    /// <summary>From state only: no Key Vault call, no wait. Completes synchronously.</summary>
+    public ValueTask<BackendStatus> GetStatusAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_health.ToStatus(_key.KeyIdHash));
 
     public async ValueTask<EncryptedDek> EncryptAsync(KmsApiVersion api, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {
@@ -55,7 +70,7 @@ internal sealed class KeyVaultBackend : IKmsBackend
         }
         catch (Exception ex) when (ex is not RpcException)
         {
-            throw _health.Report(KeyVaultErrors.ToRpcException(ex, cancellationToken));
+            throw ReportFailure(ex, cancellationToken);
         }
 
         // The Go plugin refuses a result from another key than the flags name: data would be stored under a
@@ -63,11 +78,13 @@ internal sealed class KeyVaultBackend : IKmsBackend
         string resultHash = KeyReference.Hash(result.KeyId);
         if (resultHash != _key.KeyIdHash)
         {
-            throw _health.Report(new RpcException(new Status(StatusCode.FailedPrecondition,
-                $"key id initialized does not match with the key id from encryption result, expected: {_key.KeyIdHash}, got: {resultHash} (Key Vault answered for {result.KeyId}, the flags name {_key.KeyUrl})")));
+            var mismatch = new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"key id initialized does not match with the key id from encryption result, expected: {_key.KeyIdHash}, got: {resultHash} (Key Vault answered for {result.KeyId}, the flags name {_key.KeyUrl})"));
+            _health.ReportCall(KeyVaultOutcome.KeyState, mismatch);
+            throw mismatch;
         }
 
-        _health.ReportSuccess();
+        _health.ReportCall(KeyVaultOutcome.Succeeded, null);
         byte[] ciphertext = Encoding.ASCII.GetBytes(result.Value);
         if (api == KmsApiVersion.V1Beta1)
         {
@@ -106,18 +123,89 @@ internal sealed class KeyVaultBackend : IKmsBackend
         }
         catch (Exception ex) when (ex is not RpcException)
         {
-            RpcException error = KeyVaultErrors.ToRpcException(ex, cancellationToken);
-            // A bad ciphertext says nothing about the vault's health.
-            throw error.StatusCode == StatusCode.InvalidArgument ? error : _health.Report(error);
+            // A bad ciphertext (InvalidArgument) is classified Rejected: it says nothing about the vault's health.
+            throw ReportFailure(ex, cancellationToken);
         }
 
-        _health.ReportSuccess();
+        _health.ReportCall(KeyVaultOutcome.Succeeded, null);
         if (!Base64UrlCodec.TryDecode(result.Value, out byte[] plaintext))
         {
             throw new RpcException(new Status(StatusCode.Internal, "failed to base64 decode result: Key Vault's decrypt value is not unpadded base64url"));
         }
 
         return plaintext;
+    }
+
+    private RpcException ReportFailure(Exception exception, CancellationToken cancellationToken)
+    {
+        RpcException error = KeyVaultErrors.ToRpcException(exception, cancellationToken);
+        _health.ReportCall(KeyVaultHealth.Classify(error, (exception as KeyVaultException)?.Status ?? -1), error);
+        return error;
+    }
+
+    /// <summary>
+    /// One background check: get key (reachable, authorized, enabled, in its validity window, allowed to encrypt and
+    /// decrypt), and with <paramref name="canary"/> a real encrypt + decrypt of a random DEK through Key Vault. Without
+    /// get permission (the Go plugin never needed it) the canary alone decides. Reports to health; returns its verdict.
+    /// </summary>
+    private async Task<bool> CheckAsync(bool canary, CancellationToken cancellationToken)
+    {
+        string? problem;
+        try
+        {
+            KeyBundle bundle = await _client.GetKeyAsync(_key.Name, _key.Version, cancellationToken).ConfigureAwait(false);
+            problem = KeyCheck.Evaluate(bundle, _key.KeyUrl, _time.GetUtcNow());
+        }
+        catch (KeyVaultException ex) when (ex.Status == 403 && KeyVaultErrors.Classify(ex) == StatusCode.PermissionDenied)
+        {
+            problem = null;
+            canary = true;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested || ex is not OperationCanceledException)
+        {
+            problem = CheckFailure(ex, "get-key", cancellationToken);
+        }
+
+        if (problem is null && canary)
+        {
+            problem = await CanaryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        _health.ReportCheck(problem is null, problem ?? "ok");
+        return problem is null;
+    }
+
+    private async Task<string?> CanaryAsync(CancellationToken cancellationToken)
+    {
+        byte[] dek = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        try
+        {
+            KeyOperationResult wrapped = await _client.EncryptAsync(_key.Name, _key.Version, KeyVaultAlgorithm.RsaOaep256, dek, cancellationToken).ConfigureAwait(false);
+            KeyOperationResult unwrapped = await _client.DecryptAsync(_key.Name, _key.Version, KeyVaultAlgorithm.RsaOaep256, wrapped.Value, cancellationToken).ConfigureAwait(false);
+            if (!Base64UrlCodec.TryDecode(unwrapped.Value, out byte[] plaintext) || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(plaintext, dek))
+            {
+                return $"canary: Key Vault decrypted a test DEK of key {_key.KeyUrl} to something else";
+            }
+
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(plaintext);
+            return null;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested || ex is not OperationCanceledException)
+        {
+            return CheckFailure(ex, "canary encrypt/decrypt", cancellationToken);
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(dek);
+        }
+    }
+
+    private string CheckFailure(Exception exception, string what, CancellationToken cancellationToken)
+    {
+        RpcException error = KeyVaultErrors.ToRpcException(exception, cancellationToken);
+        return error.StatusCode == StatusCode.DeadlineExceeded
+            ? $"Key Vault did not answer a {what} of {_key.KeyUrl} within the check's timeout"
+            : error.Status.Detail;
     }
 
     /// <summary>Azure/kubernetes-kms's checks, in its order and with its messages, so operators' runbooks still match.</summary>

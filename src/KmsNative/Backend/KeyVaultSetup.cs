@@ -15,7 +15,7 @@ namespace KmsNative.Backend;
 /// </summary>
 internal static class KeyVaultSetup
 {
-    public sealed record Result(KeyVaultBackend Backend, KeyVaultHealth Health, KeyReference Key, string CredentialDescription, Uri ClientUri);
+    public sealed record Result(KeyVaultBackend Backend, KeyReference Key, string CredentialDescription, Uri ClientUri);
 
     public static Result Create(Options options, Func<string, string?> environment, string version, IKmsLog log, HttpPipelineTransport? transport = null)
     {
@@ -34,8 +34,7 @@ internal static class KeyVaultSetup
         var clientOptions = new KeyVaultClientOptions(version) { ProxyTarget = proxy is null ? null : ProxySettings.KeyVaultTarget };
         var client = new KeyVaultClient(clientUri, credential, cloud.TokenScope, clientOptions, transport);
         var key = new KeyReference(vaultUri, options.KeyName, options.KeyVersion);
-        var health = new KeyVaultHealth(client, key, TimeProvider.System, log);
-        return new Result(new KeyVaultBackend(client, key, health), health, key, description, clientUri);
+        return new Result(new KeyVaultBackend(client, key, TimeProvider.System, log), key, description, clientUri);
     }
 
     private static void RequireFlag(string flag, string value)

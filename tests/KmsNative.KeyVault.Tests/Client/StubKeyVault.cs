@@ -25,11 +25,27 @@ internal sealed class StubKeyVault : HttpMessageHandler
 
     public bool Enabled { get; set; } = true;
 
+    /// <summary>When true, no request is answered until its caller gives up (a vault that has stopped answering).</summary>
+    public bool Hang { get; set; }
+
+    /// <summary>Key Vault requests by operation: "get", "encrypt", "decrypt", … (the last path segment of a POST).</summary>
+    public int Count(string operation) => Requests.Count(r =>
+        operation == "get" ? r.Method == HttpMethod.Get : r.Method == HttpMethod.Post && r.Uri.Contains("/" + operation + "?", StringComparison.Ordinal));
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         string body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken);
-        Requests.Add((request.Method, request.RequestUri!.ToString(), body, request.Headers.Authorization?.ToString(),
-            request.Headers.TryGetValues("x-azure-proxy-target", out var target) ? target.Single() : null));
+        lock (Requests)
+        {
+            Requests.Add((request.Method, request.RequestUri!.ToString(), body, request.Headers.Authorization?.ToString(),
+                request.Headers.TryGetValues("x-azure-proxy-target", out var target) ? target.Single() : null));
+        }
+
+        if (Hang)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
         if (Failure is { } failure)
         {
             return Json(failure.Status, $$$"""{"error":{"code":"{{{failure.Code}}}","message":"{{{failure.Message}}}"}}""");
