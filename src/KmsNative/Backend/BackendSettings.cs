@@ -6,6 +6,12 @@ namespace KmsNative.Backend;
 /// </summary>
 internal sealed record BackendSettings
 {
+    /// <summary>Unwrapped DEKs kept at most (--dek-cache-size); 0 disables the cache.</summary>
+    public int DekCacheSize { get; init; } = 10_000;
+
+    /// <summary>How long an unwrapped DEK is kept, from when Key Vault unwrapped it (--dek-cache-ttl).</summary>
+    public TimeSpan DekCacheTtl { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>Between key checks (get key; in versionless mode also list versions) while healthy: --key-recheck-interval.</summary>
     public TimeSpan CheckInterval { get; init; } = TimeSpan.FromMinutes(5);
 

@@ -28,6 +28,8 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
     private readonly KeyVaultHealth _health;
     private readonly KeyVaultMonitor _monitor;
     private readonly TimeProvider _time;
+    private readonly DekCache _cache;
+    private readonly Dictionary<DekCacheKey, InflightDecrypt> _inflight = [];
 
     public KeyVaultBackend(KeyVaultClient client, KeyReference key, TimeProvider time, IKmsLog log, BackendSettings? settings = null)
     {
@@ -37,6 +39,7 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
         _time = time;
         _health = new KeyVaultHealth(time, log, key.KeyUrl, settings);
         _monitor = new KeyVaultMonitor(time, settings, CheckAsync);
+        _cache = new DekCache(settings.DekCacheSize, settings.DekCacheTtl, time);
     }
 
     public string DeadlineDetail => $"its calls wait for Key Vault key {_key.KeyUrl}";
@@ -45,6 +48,8 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
 
     internal KeyVaultMonitor Monitor => _monitor;
 
+    internal DekCache Cache => _cache;
+
     /// <summary>Starts the background checks; the first runs at once.</summary>
     public void Start() => _monitor.Start();
 
@@ -52,10 +57,15 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
     public async ValueTask StopAsync()
     {
         await _monitor.StopAsync().ConfigureAwait(false);
-        _monitor.Dispose();
+        Dispose();
     }
 
-    public void Dispose() => _monitor.Dispose();
+    /// <summary>Zeroes every cached DEK.</summary>
+    public void Dispose()
+    {
+        _monitor.Dispose();
+        _cache.Dispose();
+    }
 
     /// <summary>From state only: no Key Vault call, no wait. Completes synchronously.</summary>
     public ValueTask<BackendStatus> GetStatusAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_health.ToStatus(_key.KeyIdHash));
@@ -102,6 +112,10 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
         return new EncryptedDek(ciphertext, _key.KeyIdHash, annotations);
     }
 
+    /// <summary>
+    /// A cache hit answers at once (no Key Vault call, no wait on anything); concurrent misses for one ciphertext share
+    /// one Key Vault call; only successes are cached.
+    /// </summary>
     public async ValueTask<byte[]> DecryptAsync(KmsApiVersion api, DecryptInput input, CancellationToken cancellationToken)
     {
         if (api == KmsApiVersion.V2)
@@ -115,11 +129,100 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
                 "ciphertext is not the unpadded base64url text Key Vault produces; it was not written by this plugin or by Azure/kubernetes-kms"));
         }
 
-        string ciphertext = Encoding.ASCII.GetString(input.Ciphertext.Span);
+        string algorithm = AlgorithmFor(api);
+        var key = DekCacheKey.Compute(_key.Version, algorithm, input.Ciphertext.Span);
+        if (_cache.TryCopy(key, out byte[]? cached))
+        {
+            return cached!;
+        }
+
+        return await DecryptSharedAsync(key, algorithm, input.Ciphertext, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The first caller for a key (the leader) calls Key Vault under its own deadline; callers that arrive meanwhile
+    /// wait for that call under theirs. The leader removes the flight before completing it, so no one joins a finished
+    /// flight; each caller copies the shared plaintext and the last one out zeroes it. A follower whose own deadline
+    /// is still running when the leader's expired tries again rather than fail with the leader's deadline.
+    /// </summary>
+    private async Task<byte[]> DecryptSharedAsync(DekCacheKey key, string algorithm, ReadOnlyMemory<byte> ciphertext, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            InflightDecrypt? flight;
+            bool leader = false;
+            lock (_inflight)
+            {
+                if (_inflight.TryGetValue(key, out flight))
+                {
+                    flight.Waiters++;
+                }
+                else
+                {
+                    flight = new InflightDecrypt();
+                    _inflight.Add(key, flight);
+                    leader = true;
+                }
+            }
+
+            if (leader)
+            {
+                try
+                {
+                    byte[] plaintext = await DecryptRemoteAsync(algorithm, ciphertext, cancellationToken).ConfigureAwait(false);
+                    _cache.Add(key, plaintext);
+                    Complete(key, flight, plaintext, null);
+                }
+                catch (Exception ex)
+                {
+                    Complete(key, flight, null, ex);
+                }
+            }
+
+            try
+            {
+                byte[] shared = await flight.Result.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+                return shared.AsSpan().ToArray(); // the caller's own array: it zeroes it once the response is sent
+            }
+            catch (RpcException ex) when (!leader && ex.StatusCode == StatusCode.DeadlineExceeded && !cancellationToken.IsCancellationRequested)
+            {
+                // The leader's deadline ended the shared call; ours has not: try again.
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new RpcException(new Status(StatusCode.DeadlineExceeded, "the call's deadline expired while waiting for Key Vault"));
+            }
+            finally
+            {
+                flight.Release();
+            }
+        }
+    }
+
+    private void Complete(DekCacheKey key, InflightDecrypt flight, byte[]? plaintext, Exception? error)
+    {
+        lock (_inflight)
+        {
+            _inflight.Remove(key);
+        }
+
+        if (plaintext is not null)
+        {
+            flight.Result.SetResult(plaintext);
+        }
+        else
+        {
+            flight.Result.SetException(error!);
+        }
+    }
+
+    private async Task<byte[]> DecryptRemoteAsync(string algorithm, ReadOnlyMemory<byte> ciphertextBytes, CancellationToken cancellationToken)
+    {
+        string ciphertext = Encoding.ASCII.GetString(ciphertextBytes.Span);
         KeyOperationResult result;
         try
         {
-            result = await _client.DecryptAsync(_key.Name, _key.Version, AlgorithmFor(api), ciphertext, cancellationToken).ConfigureAwait(false);
+            result = await _client.DecryptAsync(_key.Name, _key.Version, algorithm, ciphertext, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not RpcException)
         {
@@ -134,6 +237,23 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
         }
 
         return plaintext;
+    }
+
+    /// <summary>One Key Vault decrypt shared by every caller that missed the cache for the same key meanwhile.</summary>
+    private sealed class InflightDecrypt
+    {
+        public readonly TaskCompletionSource<byte[]> Result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // Joined under the flight table's lock while the flight is in it; the leader holds one until it completed.
+        public int Waiters = 1;
+
+        public void Release()
+        {
+            if (Interlocked.Decrement(ref Waiters) == 0 && Result.Task.IsCompletedSuccessfully)
+            {
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(Result.Task.Result);
+            }
+        }
     }
 
     private RpcException ReportFailure(Exception exception, CancellationToken cancellationToken)

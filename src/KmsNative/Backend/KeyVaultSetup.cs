@@ -34,7 +34,8 @@ internal static class KeyVaultSetup
         var clientOptions = new KeyVaultClientOptions(version) { ProxyTarget = proxy is null ? null : ProxySettings.KeyVaultTarget };
         var client = new KeyVaultClient(clientUri, credential, cloud.TokenScope, clientOptions, transport);
         var key = new KeyReference(vaultUri, options.KeyName, options.KeyVersion);
-        return new Result(new KeyVaultBackend(client, key, TimeProvider.System, log), key, description, clientUri);
+        var settings = new BackendSettings { DekCacheSize = options.DekCacheSize, DekCacheTtl = options.DekCacheTtl };
+        return new Result(new KeyVaultBackend(client, key, TimeProvider.System, log, settings), key, description, clientUri);
     }
 
     private static void RequireFlag(string flag, string value)

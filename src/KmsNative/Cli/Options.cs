@@ -35,6 +35,9 @@ internal sealed record Options
     public TimeSpan InMemoryDelay { get; init; }
     public UnixFileMode SocketMode { get; init; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     public TimeSpan ShutdownGracePeriod { get; init; } = TimeSpan.FromSeconds(10);
+    // Key Vault backend: DEK cache, rotation, local encrypt, rate limit (issue #9)
+    public int DekCacheSize { get; init; } = 10_000;
+    public TimeSpan DekCacheTtl { get; init; } = TimeSpan.FromHours(1);
 
     public static GoFlagSet CreateFlagSet()
     {
@@ -62,6 +65,9 @@ internal sealed record Options
         flags.Define("in-memory-delay", GoFlagSet.Kind.Duration, "0", "latency added to every in-memory backend call (tests of deadlines)");
         flags.Define("socket-mode", GoFlagSet.Kind.String, "0600", "permission bits of the socket file, in octal");
         flags.Define("shutdown-grace-period", GoFlagSet.Kind.Duration, "10s", "on SIGTERM, how long calls in flight may take to finish");
+        // Key Vault backend: DEK cache, rotation, local encrypt, rate limit (issue #9)
+        flags.Define("dek-cache-size", GoFlagSet.Kind.Int, "10000", "unwrapped DEKs kept in memory (zeroed when dropped); 0 disables the cache");
+        flags.Define("dek-cache-ttl", GoFlagSet.Kind.Duration, "1h", "how long an unwrapped DEK is kept, from when Key Vault unwrapped it");
         return flags;
     }
 
@@ -118,6 +124,14 @@ internal sealed record Options
             return OptionsResult.Exit(1, "--shutdown-grace-period must not be negative");
         }
 
+        // Key Vault backend: DEK cache, rotation, local encrypt, rate limit (issue #9)
+        long dekCacheSize = GetNumber("dek-cache-size");
+        TimeSpan dekCacheTtl = GetDuration("dek-cache-ttl");
+        if (dekCacheSize is < 0 or > 10_000_000 || (dekCacheSize > 0 && dekCacheTtl <= TimeSpan.Zero))
+        {
+            return OptionsResult.Exit(1, "--dek-cache-size must be 0 (off) to 10000000, and --dek-cache-ttl positive when the cache is on");
+        }
+
         var options = new Options
         {
             ListenAddress = listen,
@@ -142,6 +156,8 @@ internal sealed record Options
             InMemoryDelay = GetDuration("in-memory-delay"),
             SocketMode = mode,
             ShutdownGracePeriod = grace,
+            DekCacheSize = (int)dekCacheSize,
+            DekCacheTtl = dekCacheTtl,
         };
         return OptionsResult.Ok(options);
     }

@@ -28,6 +28,9 @@ internal sealed class StubKeyVault : HttpMessageHandler
     /// <summary>When true, no request is answered until its caller gives up (a vault that has stopped answering).</summary>
     public bool Hang { get; set; }
 
+    /// <summary>When set, requests wait (after being recorded) until it completes: holds calls in flight.</summary>
+    public TaskCompletionSource? Gate { get; set; }
+
     /// <summary>Key Vault requests by operation: "get", "encrypt", "decrypt", … (the last path segment of a POST).</summary>
     public int Count(string operation) => Requests.Count(r =>
         operation == "get" ? r.Method == HttpMethod.Get : r.Method == HttpMethod.Post && r.Uri.Contains("/" + operation + "?", StringComparison.Ordinal));
@@ -39,6 +42,11 @@ internal sealed class StubKeyVault : HttpMessageHandler
         {
             Requests.Add((request.Method, request.RequestUri!.ToString(), body, request.Headers.Authorization?.ToString(),
                 request.Headers.TryGetValues("x-azure-proxy-target", out var target) ? target.Single() : null));
+        }
+
+        if (Gate is { } gate)
+        {
+            await gate.Task.WaitAsync(cancellationToken);
         }
 
         if (Hang)
