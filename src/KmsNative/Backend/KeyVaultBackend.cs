@@ -25,6 +25,8 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
 
     private readonly KeyVaultClient _client;
     private readonly KeyReference _key;
+    private readonly KeyRing _ring;
+    private readonly BackendSettings _settings;
     private readonly KeyVaultHealth _health;
     private readonly KeyVaultMonitor _monitor;
     private readonly TimeProvider _time;
@@ -36,6 +38,8 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
         settings ??= new BackendSettings();
         _client = client;
         _key = key;
+        _settings = settings;
+        _ring = new KeyRing(key, time, log);
         _time = time;
         _health = new KeyVaultHealth(time, log, key.KeyUrl, settings);
         _monitor = new KeyVaultMonitor(time, settings, CheckAsync);
@@ -49,6 +53,8 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
     internal KeyVaultMonitor Monitor => _monitor;
 
     internal DekCache Cache => _cache;
+
+    internal KeyRing Ring => _ring;
 
     /// <summary>Starts the background checks; the first runs at once.</summary>
     public void Start() => _monitor.Start();
@@ -68,15 +74,17 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
     }
 
     /// <summary>From state only: no Key Vault call, no wait. Completes synchronously.</summary>
-    public ValueTask<BackendStatus> GetStatusAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_health.ToStatus(_key.KeyIdHash));
+    public ValueTask<BackendStatus> GetStatusAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_health.ToStatus(_ring.CurrentForStatus()?.KeyIdHash ?? ""));
 
     public async ValueTask<EncryptedDek> EncryptAsync(KmsApiVersion api, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {
         string algorithm = AlgorithmFor(api);
+        // One snapshot for the whole call: the version it encrypts with is the key id it answers with.
+        KeyReference key = _ring.Current ?? throw s_notResolved;
         KeyOperationResult result;
         try
         {
-            result = await _client.EncryptAsync(_key.Name, _key.Version, algorithm, plaintext.Span, cancellationToken).ConfigureAwait(false);
+            result = await _client.EncryptAsync(key.Name, key.Version, algorithm, plaintext.Span, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not RpcException)
         {
@@ -86,10 +94,10 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
         // The Go plugin refuses a result from another key than the flags name: data would be stored under a
         // key_id that does not describe it.
         string resultHash = KeyReference.Hash(result.KeyId);
-        if (resultHash != _key.KeyIdHash)
+        if (resultHash != key.KeyIdHash)
         {
             var mismatch = new RpcException(new Status(StatusCode.FailedPrecondition,
-                $"key id initialized does not match with the key id from encryption result, expected: {_key.KeyIdHash}, got: {resultHash} (Key Vault answered for {result.KeyId}, the flags name {_key.KeyUrl})"));
+                $"key id initialized does not match with the key id from encryption result, expected: {key.KeyIdHash}, got: {resultHash} (Key Vault answered for {result.KeyId}, the flags name {key.KeyUrl})"));
             _health.ReportCall(KeyVaultOutcome.KeyState, mismatch);
             throw mismatch;
         }
@@ -98,7 +106,7 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
         byte[] ciphertext = Encoding.ASCII.GetBytes(result.Value);
         if (api == KmsApiVersion.V1Beta1)
         {
-            return new EncryptedDek(ciphertext, _key.KeyIdHash, s_noAnnotations);
+            return new EncryptedDek(ciphertext, key.KeyIdHash, s_noAnnotations);
         }
 
         var annotations = new Dictionary<string, byte[]>(5, StringComparer.Ordinal)
@@ -109,18 +117,35 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
             [VersionAnnotation] = Encoding.UTF8.GetBytes(EncryptionResponseVersion),
             [AlgorithmAnnotation] = Encoding.UTF8.GetBytes(KeyVaultAlgorithm.RsaOaep256),
         };
-        return new EncryptedDek(ciphertext, _key.KeyIdHash, annotations);
+        return new EncryptedDek(ciphertext, key.KeyIdHash, annotations);
     }
 
     /// <summary>
     /// A cache hit answers at once (no Key Vault call, no wait on anything); concurrent misses for one ciphertext share
     /// one Key Vault call; only successes are cached.
     /// </summary>
+    /// <para>
+    /// Every version of the configured key decrypts. v2 names the version by its key id (an unknown one refreshes the
+    /// version list, at most once a minute). v1 has no key id: the current version first, then, only after Key Vault
+    /// refused the ciphertext, the other enabled versions newest first, whose answer counts only when it is a plausible
+    /// DEK (<see cref="IsPlausibleDek"/>), so RSA1_5's chance success with a wrong key is not returned as a plaintext.
+    /// </para>
     public async ValueTask<byte[]> DecryptAsync(KmsApiVersion api, DecryptInput input, CancellationToken cancellationToken)
     {
+        KeyReference? key = null;
         if (api == KmsApiVersion.V2)
         {
-            ValidateV2(input);
+            if (input.Annotations.Count == 0)
+            {
+                throw Invalid("invalid annotations, annotations cannot be empty");
+            }
+
+            if (!_ring.TryFind(input.KeyId, out key))
+            {
+                key = await FindAfterRefreshAsync(input.KeyId, cancellationToken).ConfigureAwait(false);
+            }
+
+            ValidateV2Annotations(input);
         }
 
         if (!IsBase64UrlText(input.Ciphertext.Span))
@@ -130,14 +155,103 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
         }
 
         string algorithm = AlgorithmFor(api);
-        var key = DekCacheKey.Compute(_key.Version, algorithm, input.Ciphertext.Span);
-        if (_cache.TryCopy(key, out byte[]? cached))
+        key ??= _ring.Current ?? throw s_notResolved;
+        var cacheKey = DekCacheKey.Compute(key.Version, algorithm, input.Ciphertext.Span);
+        if (_cache.TryCopy(cacheKey, out byte[]? cached))
         {
             return cached!;
         }
 
-        return await DecryptSharedAsync(key, algorithm, input.Ciphertext, cancellationToken).ConfigureAwait(false);
+        if (api == KmsApiVersion.V2)
+        {
+            return await DecryptSharedAsync(cacheKey, key, algorithm, input.Ciphertext, cancellationToken).ConfigureAwait(false);
+        }
+
+        return await DecryptV1Async(cacheKey, key, input.Ciphertext, cancellationToken).ConfigureAwait(false);
     }
+
+    private async Task<KeyReference> FindAfterRefreshAsync(string keyId, CancellationToken cancellationToken)
+    {
+        if (_ring.TryStartRefresh())
+        {
+            await RefreshVersionsAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_ring.TryFind(keyId, out KeyReference key))
+        {
+            return key;
+        }
+
+        // The Go plugin's message, naming the key id Status reports.
+        throw Invalid($"key id {keyId} does not match expected key id {_ring.Current?.KeyIdHash ?? ""} used for encryption");
+    }
+
+    /// <summary>List versions for Decrypt; a failure leaves the known versions as they were (it is not a rotation).</summary>
+    private async Task RefreshVersionsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            _ring.SetVersions(await _client.ListKeyVersionsAsync(_key.Name, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // No list permission or a failing vault: Decrypt goes on with the versions it knows.
+        }
+    }
+
+    private async Task<byte[]> DecryptV1Async(DekCacheKey cacheKey, KeyReference current, ReadOnlyMemory<byte> ciphertext, CancellationToken cancellationToken)
+    {
+        // A DEK an older version unwrapped earlier is in the cache under that version.
+        foreach (KeyReference other in _ring.OthersNewestFirst(current))
+        {
+            if (_cache.TryCopy(DekCacheKey.Compute(other.Version, KeyVaultAlgorithm.Rsa15, ciphertext.Span), out byte[]? cached))
+            {
+                return cached!;
+            }
+        }
+
+        try
+        {
+            return await DecryptSharedAsync(cacheKey, current, KeyVaultAlgorithm.Rsa15, ciphertext, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException refused) when (refused.StatusCode == StatusCode.InvalidArgument)
+        {
+            if (_ring.TryStartRefresh())
+            {
+                await RefreshVersionsAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (KeyReference other in _ring.OthersNewestFirst(current))
+            {
+                byte[] plaintext;
+                try
+                {
+                    plaintext = await DecryptRemoteAsync(other, KeyVaultAlgorithm.Rsa15, ciphertext, cancellationToken).ConfigureAwait(false);
+                }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
+                {
+                    continue;
+                }
+
+                if (IsPlausibleDek(plaintext))
+                {
+                    _cache.Add(DekCacheKey.Compute(other.Version, KeyVaultAlgorithm.Rsa15, ciphertext.Span), plaintext);
+                    return plaintext;
+                }
+
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(plaintext);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// kube-apiserver's KMS v1 DEKs are AES-256 keys: exactly 32 bytes. A PKCS#1 v1.5 unwrap with the wrong key passes
+    /// the padding check with probability about 2^-16 and then yields a 32-byte message with about 2^-8 × 0.4 more
+    /// (docs/rotation.md), so a wrong plaintext from an older version is returned at most about once in 10^7 tries.
+    /// </summary>
+    internal static bool IsPlausibleDek(ReadOnlySpan<byte> plaintext) => plaintext.Length == 32;
 
     /// <summary>
     /// The first caller for a key (the leader) calls Key Vault under its own deadline; callers that arrive meanwhile
@@ -145,7 +259,7 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
     /// flight; each caller copies the shared plaintext and the last one out zeroes it. A follower whose own deadline
     /// is still running when the leader's expired tries again rather than fail with the leader's deadline.
     /// </summary>
-    private async Task<byte[]> DecryptSharedAsync(DekCacheKey key, string algorithm, ReadOnlyMemory<byte> ciphertext, CancellationToken cancellationToken)
+    private async Task<byte[]> DecryptSharedAsync(DekCacheKey key, KeyReference version, string algorithm, ReadOnlyMemory<byte> ciphertext, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -169,7 +283,7 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
             {
                 try
                 {
-                    byte[] plaintext = await DecryptRemoteAsync(algorithm, ciphertext, cancellationToken).ConfigureAwait(false);
+                    byte[] plaintext = await DecryptRemoteAsync(version, algorithm, ciphertext, cancellationToken).ConfigureAwait(false);
                     _cache.Add(key, plaintext);
                     Complete(key, flight, plaintext, null);
                 }
@@ -216,13 +330,13 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
         }
     }
 
-    private async Task<byte[]> DecryptRemoteAsync(string algorithm, ReadOnlyMemory<byte> ciphertextBytes, CancellationToken cancellationToken)
+    private async Task<byte[]> DecryptRemoteAsync(KeyReference key, string algorithm, ReadOnlyMemory<byte> ciphertextBytes, CancellationToken cancellationToken)
     {
         string ciphertext = Encoding.ASCII.GetString(ciphertextBytes.Span);
         KeyOperationResult result;
         try
         {
-            result = await _client.DecryptAsync(_key.Name, _key.Version, algorithm, ciphertext, cancellationToken).ConfigureAwait(false);
+            result = await _client.DecryptAsync(key.Name, key.Version, algorithm, ciphertext, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not RpcException)
         {
@@ -270,11 +384,30 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
     /// </summary>
     private async Task<bool> CheckAsync(bool canary, CancellationToken cancellationToken)
     {
+        _ring.AdoptStale(_settings.CheckInterval);
+        KeyReference? key = _ring.Current;
         string? problem;
         try
         {
-            KeyBundle bundle = await _client.GetKeyAsync(_key.Name, _key.Version, cancellationToken).ConfigureAwait(false);
-            problem = KeyCheck.Evaluate(bundle, _key.KeyUrl, _time.GetUtcNow());
+            if (!_ring.IsPinned)
+            {
+                // Versionless: the latest enabled version, valid now. A failure here proposes nothing.
+                KeyReference? latest = _ring.SetVersions(await _client.ListKeyVersionsAsync(_key.Name, cancellationToken).ConfigureAwait(false));
+                if (latest is null)
+                {
+                    _health.ReportCheck(false, $"key {_key.KeyUrl.TrimEnd('/')} has no enabled version that is valid now");
+                    return false;
+                }
+
+                key = latest;
+            }
+
+            KeyBundle bundle = await _client.GetKeyAsync(key!.Name, key.Version, cancellationToken).ConfigureAwait(false);
+            problem = KeyCheck.Evaluate(bundle, key.KeyUrl, _time.GetUtcNow());
+            if (problem is null && !_ring.IsPinned)
+            {
+                _ring.Propose(key);
+            }
         }
         catch (KeyVaultException ex) when (ex.Status == 403 && KeyVaultErrors.Classify(ex) == StatusCode.PermissionDenied)
         {
@@ -286,25 +419,25 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
             problem = CheckFailure(ex, "get-key", cancellationToken);
         }
 
-        if (problem is null && canary)
+        if (problem is null && canary && key is not null)
         {
-            problem = await CanaryAsync(cancellationToken).ConfigureAwait(false);
+            problem = await CanaryAsync(key, cancellationToken).ConfigureAwait(false);
         }
 
         _health.ReportCheck(problem is null, problem ?? "ok");
         return problem is null;
     }
 
-    private async Task<string?> CanaryAsync(CancellationToken cancellationToken)
+    private async Task<string?> CanaryAsync(KeyReference key, CancellationToken cancellationToken)
     {
         byte[] dek = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         try
         {
-            KeyOperationResult wrapped = await _client.EncryptAsync(_key.Name, _key.Version, KeyVaultAlgorithm.RsaOaep256, dek, cancellationToken).ConfigureAwait(false);
-            KeyOperationResult unwrapped = await _client.DecryptAsync(_key.Name, _key.Version, KeyVaultAlgorithm.RsaOaep256, wrapped.Value, cancellationToken).ConfigureAwait(false);
+            KeyOperationResult wrapped = await _client.EncryptAsync(key.Name, key.Version, KeyVaultAlgorithm.RsaOaep256, dek, cancellationToken).ConfigureAwait(false);
+            KeyOperationResult unwrapped = await _client.DecryptAsync(key.Name, key.Version, KeyVaultAlgorithm.RsaOaep256, wrapped.Value, cancellationToken).ConfigureAwait(false);
             if (!Base64UrlCodec.TryDecode(unwrapped.Value, out byte[] plaintext) || !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(plaintext, dek))
             {
-                return $"canary: Key Vault decrypted a test DEK of key {_key.KeyUrl} to something else";
+                return $"canary: Key Vault decrypted a test DEK of key {key.KeyUrl} to something else";
             }
 
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(plaintext);
@@ -328,19 +461,12 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
             : error.Status.Detail;
     }
 
-    /// <summary>Azure/kubernetes-kms's checks, in its order and with its messages, so operators' runbooks still match.</summary>
-    private void ValidateV2(DecryptInput input)
+    /// <summary>
+    /// Azure/kubernetes-kms's checks after empty annotations and the key id, in its order and with its messages, so
+    /// operators' runbooks still match.
+    /// </summary>
+    private static void ValidateV2Annotations(DecryptInput input)
     {
-        if (input.Annotations.Count == 0)
-        {
-            throw Invalid("invalid annotations, annotations cannot be empty");
-        }
-
-        if (input.KeyId != _key.KeyIdHash)
-        {
-            throw Invalid($"key id {input.KeyId} does not match expected key id {_key.KeyIdHash} used for encryption");
-        }
-
         string algorithm = AnnotationText(input, AlgorithmAnnotation);
         if (algorithm != KeyVaultAlgorithm.RsaOaep256)
         {
@@ -375,4 +501,7 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
     }
 
     private static readonly Dictionary<string, byte[]> s_noAnnotations = [];
+
+    private static readonly RpcException s_notResolved = new(new Status(StatusCode.Unavailable,
+        "the latest enabled version of the key is not known yet: the first check of Key Vault has not succeeded (Status says why)"));
 }

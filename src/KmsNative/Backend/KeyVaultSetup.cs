@@ -21,7 +21,7 @@ internal static class KeyVaultSetup
     {
         RequireFlag("--keyvault-name", options.KeyVaultName);
         RequireFlag("--key-name", options.KeyName);
-        RequireFlag("--key-version", options.KeyVersion);
+        // --key-version may be omitted: the latest enabled version is used and followed (KeyRing).
 
         AzureConfig config = AzureConfigParser.Load(options.ConfigFilePath);
         AzureCloud cloud = AzureClouds.Resolve(config.Cloud, options.ManagedHsm, environment, config.SourcePath);
@@ -34,7 +34,7 @@ internal static class KeyVaultSetup
         var clientOptions = new KeyVaultClientOptions(version) { ProxyTarget = proxy is null ? null : ProxySettings.KeyVaultTarget };
         var client = new KeyVaultClient(clientUri, credential, cloud.TokenScope, clientOptions, transport);
         var key = new KeyReference(vaultUri, options.KeyName, options.KeyVersion);
-        var settings = new BackendSettings { DekCacheSize = options.DekCacheSize, DekCacheTtl = options.DekCacheTtl };
+        var settings = new BackendSettings { DekCacheSize = options.DekCacheSize, DekCacheTtl = options.DekCacheTtl, CheckInterval = options.KeyRecheckInterval };
         return new Result(new KeyVaultBackend(client, key, TimeProvider.System, log, settings), key, description, clientUri);
     }
 

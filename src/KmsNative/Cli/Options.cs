@@ -38,6 +38,7 @@ internal sealed record Options
     // Key Vault backend: DEK cache, rotation, local encrypt, rate limit (issue #9)
     public int DekCacheSize { get; init; } = 10_000;
     public TimeSpan DekCacheTtl { get; init; } = TimeSpan.FromHours(1);
+    public TimeSpan KeyRecheckInterval { get; init; } = TimeSpan.FromMinutes(5);
 
     public static GoFlagSet CreateFlagSet()
     {
@@ -45,7 +46,7 @@ internal sealed record Options
         flags.Define("listen-addr", GoFlagSet.Kind.String, "unix:///opt/azurekms.socket", "gRPC listen address: unix:///path, or unix:///@name for an abstract socket");
         flags.Define("keyvault-name", GoFlagSet.Kind.String, "", "Azure Key Vault name");
         flags.Define("key-name", GoFlagSet.Kind.String, "", "Azure Key Vault KMS key name");
-        flags.Define("key-version", GoFlagSet.Kind.String, "", "Azure Key Vault KMS key version");
+        flags.Define("key-version", GoFlagSet.Kind.String, "", "Azure Key Vault KMS key version; when omitted, the latest enabled version, followed as it rotates");
         flags.Define("managed-hsm", GoFlagSet.Kind.Bool, "false", "Azure Key Vault Managed HSM");
         flags.Define("log-format-json", GoFlagSet.Kind.Bool, "false", "set log formatter to json");
         flags.Define("v", GoFlagSet.Kind.Uint, "0", "log verbosity: 0=warning/error, 2=info, 4=debug, 6=trace");
@@ -68,6 +69,7 @@ internal sealed record Options
         // Key Vault backend: DEK cache, rotation, local encrypt, rate limit (issue #9)
         flags.Define("dek-cache-size", GoFlagSet.Kind.Int, "10000", "unwrapped DEKs kept in memory (zeroed when dropped); 0 disables the cache");
         flags.Define("dek-cache-ttl", GoFlagSet.Kind.Duration, "1h", "how long an unwrapped DEK is kept, from when Key Vault unwrapped it");
+        flags.Define("key-recheck-interval", GoFlagSet.Kind.Duration, "5m", "how often the key is checked in the background (and, without --key-version, its latest version looked up)");
         return flags;
     }
 
@@ -127,6 +129,12 @@ internal sealed record Options
         // Key Vault backend: DEK cache, rotation, local encrypt, rate limit (issue #9)
         long dekCacheSize = GetNumber("dek-cache-size");
         TimeSpan dekCacheTtl = GetDuration("dek-cache-ttl");
+        TimeSpan keyRecheck = GetDuration("key-recheck-interval");
+        if (keyRecheck < TimeSpan.FromSeconds(10))
+        {
+            return OptionsResult.Exit(1, "--key-recheck-interval must be at least 10s");
+        }
+
         if (dekCacheSize is < 0 or > 10_000_000 || (dekCacheSize > 0 && dekCacheTtl <= TimeSpan.Zero))
         {
             return OptionsResult.Exit(1, "--dek-cache-size must be 0 (off) to 10000000, and --dek-cache-ttl positive when the cache is on");
@@ -158,6 +166,7 @@ internal sealed record Options
             ShutdownGracePeriod = grace,
             DekCacheSize = (int)dekCacheSize,
             DekCacheTtl = dekCacheTtl,
+            KeyRecheckInterval = keyRecheck,
         };
         return OptionsResult.Ok(options);
     }
