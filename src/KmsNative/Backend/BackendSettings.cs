@@ -12,6 +12,9 @@ internal sealed record BackendSettings
     /// <summary>How long an unwrapped DEK is kept, from when Key Vault unwrapped it (--dek-cache-ttl).</summary>
     public TimeSpan DekCacheTtl { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>Encrypt with the key's public part, without Key Vault, while the last check allows it (--local-encrypt).</summary>
+    public bool LocalEncrypt { get; init; } = true;
+
     /// <summary>Between key checks (get key; in versionless mode also list versions) while healthy: --key-recheck-interval.</summary>
     public TimeSpan CheckInterval { get; init; } = TimeSpan.FromMinutes(5);
 

@@ -32,6 +32,9 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
     private readonly TimeProvider _time;
     private readonly DekCache _cache;
     private readonly Dictionary<DekCacheKey, InflightDecrypt> _inflight = [];
+    private readonly IKmsLog _log;
+    private LocalKey? _local;
+    private int _localLogged = -1;
 
     public KeyVaultBackend(KeyVaultClient client, KeyReference key, TimeProvider time, IKmsLog log, BackendSettings? settings = null)
     {
@@ -39,6 +42,7 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
         _client = client;
         _key = key;
         _settings = settings;
+        _log = log;
         _ring = new KeyRing(key, time, log);
         _time = time;
         _health = new KeyVaultHealth(time, log, key.KeyUrl, settings);
@@ -57,7 +61,13 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
     internal KeyRing Ring => _ring;
 
     /// <summary>Starts the background checks; the first runs at once.</summary>
-    public void Start() => _monitor.Start();
+    public void Start()
+    {
+        _log.Write(LogLevel.Info, _settings.LocalEncrypt
+            ? "Encrypt runs locally with the key's public part once a get-key shows the key enabled, valid and allowing encrypt; Key Vault otherwise"
+            : "Encrypt calls Key Vault (--local-encrypt=false)", ("key", _key.KeyUrl));
+        _monitor.Start();
+    }
 
     /// <summary>Cancels a check in flight (shutdown must not wait for its timeout) and the loop, and waits for them.</summary>
     public async ValueTask StopAsync()
@@ -81,6 +91,11 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
         string algorithm = AlgorithmFor(api);
         // One snapshot for the whole call: the version it encrypts with is the key id it answers with.
         KeyReference key = _ring.Current ?? throw s_notResolved;
+        if (Volatile.Read(ref _local) is { } local && local.Key.Version == key.Version && local.IsValidAt(_time.GetUtcNow()))
+        {
+            return EncryptLocally(local, api, algorithm, plaintext.Span);
+        }
+
         KeyOperationResult result;
         try
         {
@@ -118,6 +133,40 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
             [AlgorithmAnnotation] = Encoding.UTF8.GetBytes(KeyVaultAlgorithm.RsaOaep256),
         };
         return new EncryptedDek(ciphertext, key.KeyIdHash, annotations);
+    }
+
+    /// <summary>
+    /// Key Vault's encrypt, done here with the public key: the same ciphertext format and annotations, the date local,
+    /// no request id (there was no request) and the region "local", so stored data shows where it was wrapped.
+    /// </summary>
+    private static EncryptedDek EncryptLocally(LocalKey local, KmsApiVersion api, string algorithm, ReadOnlySpan<byte> plaintext)
+    {
+        byte[] ciphertext = local.Encrypt(plaintext, algorithm);
+        if (api == KmsApiVersion.V1Beta1)
+        {
+            return new EncryptedDek(ciphertext, local.Key.KeyIdHash, s_noAnnotations);
+        }
+
+        var annotations = new Dictionary<string, byte[]>(5, StringComparer.Ordinal)
+        {
+            [DateAnnotation] = Encoding.UTF8.GetBytes(DateTimeOffset.UtcNow.ToString("r", System.Globalization.CultureInfo.InvariantCulture)),
+            [RequestIdAnnotation] = [],
+            [RegionAnnotation] = "local"u8.ToArray(),
+            [VersionAnnotation] = Encoding.UTF8.GetBytes(EncryptionResponseVersion),
+            [AlgorithmAnnotation] = Encoding.UTF8.GetBytes(KeyVaultAlgorithm.RsaOaep256),
+        };
+        return new EncryptedDek(ciphertext, local.Key.KeyIdHash, annotations);
+    }
+
+    private void SetLocalKey(LocalKey? local)
+    {
+        Volatile.Write(ref _local, local);
+        int active = local is null ? 0 : 1;
+        if (_settings.LocalEncrypt && Interlocked.Exchange(ref _localLogged, active) != active)
+        {
+            _log.Write(LogLevel.Info, local is null ? "Encrypt calls Key Vault: the last get-key does not allow local encryption" : "Encrypt runs locally",
+                ("key", local?.Key.KeyUrl ?? _key.KeyUrl));
+        }
     }
 
     /// <summary>
@@ -404,6 +453,7 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
 
             KeyBundle bundle = await _client.GetKeyAsync(key!.Name, key.Version, cancellationToken).ConfigureAwait(false);
             problem = KeyCheck.Evaluate(bundle, key.KeyUrl, _time.GetUtcNow());
+            SetLocalKey(problem is null && _settings.LocalEncrypt ? LocalKey.From(key, bundle) : null);
             if (problem is null && !_ring.IsPinned)
             {
                 _ring.Propose(key);
@@ -413,6 +463,7 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
         {
             problem = null;
             canary = true;
+            SetLocalKey(null); // no get permission: no public key, so Key Vault encrypts
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested || ex is not OperationCanceledException)
         {

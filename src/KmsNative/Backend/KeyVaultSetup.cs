@@ -34,7 +34,7 @@ internal static class KeyVaultSetup
         var clientOptions = new KeyVaultClientOptions(version) { ProxyTarget = proxy is null ? null : ProxySettings.KeyVaultTarget };
         var client = new KeyVaultClient(clientUri, credential, cloud.TokenScope, clientOptions, transport);
         var key = new KeyReference(vaultUri, options.KeyName, options.KeyVersion);
-        var settings = new BackendSettings { DekCacheSize = options.DekCacheSize, DekCacheTtl = options.DekCacheTtl, CheckInterval = options.KeyRecheckInterval };
+        var settings = new BackendSettings { DekCacheSize = options.DekCacheSize, DekCacheTtl = options.DekCacheTtl, CheckInterval = options.KeyRecheckInterval, LocalEncrypt = options.LocalEncrypt };
         return new Result(new KeyVaultBackend(client, key, TimeProvider.System, log, settings), key, description, clientUri);
     }
 

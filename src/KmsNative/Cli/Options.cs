@@ -39,6 +39,7 @@ internal sealed record Options
     public int DekCacheSize { get; init; } = 10_000;
     public TimeSpan DekCacheTtl { get; init; } = TimeSpan.FromHours(1);
     public TimeSpan KeyRecheckInterval { get; init; } = TimeSpan.FromMinutes(5);
+    public bool LocalEncrypt { get; init; } = true;
 
     public static GoFlagSet CreateFlagSet()
     {
@@ -69,6 +70,7 @@ internal sealed record Options
         // Key Vault backend: DEK cache, rotation, local encrypt, rate limit (issue #9)
         flags.Define("dek-cache-size", GoFlagSet.Kind.Int, "10000", "unwrapped DEKs kept in memory (zeroed when dropped); 0 disables the cache");
         flags.Define("dek-cache-ttl", GoFlagSet.Kind.Duration, "1h", "how long an unwrapped DEK is kept, from when Key Vault unwrapped it");
+        flags.Define("local-encrypt", GoFlagSet.Kind.Bool, "true", "encrypt with the key's public part (from get key) while the key allows it, instead of calling Key Vault");
         flags.Define("key-recheck-interval", GoFlagSet.Kind.Duration, "5m", "how often the key is checked in the background (and, without --key-version, its latest version looked up)");
         return flags;
     }
@@ -167,6 +169,7 @@ internal sealed record Options
             DekCacheSize = (int)dekCacheSize,
             DekCacheTtl = dekCacheTtl,
             KeyRecheckInterval = keyRecheck,
+            LocalEncrypt = GetBool("local-encrypt"),
         };
         return OptionsResult.Ok(options);
     }

@@ -24,7 +24,7 @@ public sealed class KeyVaultBackendTests : IDisposable
         _http = new HttpClient(_vault);
         var options = new KeyVaultClientOptions("0.1.0") { Retry = { MaxRetries = 0 } };
         var client = new KeyVaultClient(_key.VaultUrl, new StaticTokenCredential(), "https://vault.azure.net/.default", options, new HttpClientTransport(_http));
-        _backend = new KeyVaultBackend(client, _key, TimeProvider.System, NullKmsLog.Instance, new BackendSettings { TrafficFailureThreshold = 1 });
+        _backend = new KeyVaultBackend(client, _key, TimeProvider.System, NullKmsLog.Instance, new BackendSettings { TrafficFailureThreshold = 1, LocalEncrypt = false });
     }
 
     public void Dispose()

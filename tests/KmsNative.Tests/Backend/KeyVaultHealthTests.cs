@@ -26,7 +26,7 @@ public sealed class KeyVaultHealthTests : IAsyncDisposable
         var key = new KeyReference(new Uri("https://example.vault.azure.net/"), "mykey", "ABCD");
         var options = new KeyVaultClientOptions("0.1.0") { Retry = { MaxRetries = 0 } };
         var client = new KeyVaultClient(key.VaultUrl, new StaticTokenCredential(), "https://vault.azure.net/.default", options, new HttpClientTransport(_http));
-        _backend = new KeyVaultBackend(client, key, _time, _log);
+        _backend = new KeyVaultBackend(client, key, _time, _log, new BackendSettings { LocalEncrypt = false });
         _backend.Monitor.Checked += healthy => _checks.Writer.TryWrite(healthy);
     }
 
