@@ -48,6 +48,7 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
         _health = new KeyVaultHealth(time, log, key.KeyUrl, settings);
         _monitor = new KeyVaultMonitor(time, settings, CheckAsync);
         _cache = new DekCache(settings.DekCacheSize, settings.DekCacheTtl, time);
+        Counters = new BackendCounters(_cache, _ring);
     }
 
     public string DeadlineDetail => $"its calls wait for Key Vault key {_key.KeyUrl}";
@@ -59,6 +60,9 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
     internal DekCache Cache => _cache;
 
     internal KeyRing Ring => _ring;
+
+    /// <summary>For the metrics endpoint.</summary>
+    public BackendCounters Counters { get; }
 
     /// <summary>Starts the background checks; the first runs at once.</summary>
     public void Start()
@@ -93,8 +97,11 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
         KeyReference key = _ring.Current ?? throw s_notResolved;
         if (Volatile.Read(ref _local) is { } local && local.Key.Version == key.Version && local.IsValidAt(_time.GetUtcNow()))
         {
+            Counters.CountEncrypt(local: true);
             return EncryptLocally(local, api, algorithm, plaintext.Span);
         }
+
+        Counters.CountEncrypt(local: false);
 
         KeyOperationResult result;
         try
@@ -103,7 +110,7 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
         }
         catch (Exception ex) when (ex is not RpcException)
         {
-            throw ReportFailure(ex, cancellationToken);
+            throw ReportFailure(KeyVaultOperation.Encrypt, ex, cancellationToken);
         }
 
         // The Go plugin refuses a result from another key than the flags name: data would be stored under a
@@ -114,10 +121,12 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
             var mismatch = new RpcException(new Status(StatusCode.FailedPrecondition,
                 $"key id initialized does not match with the key id from encryption result, expected: {key.KeyIdHash}, got: {resultHash} (Key Vault answered for {result.KeyId}, the flags name {key.KeyUrl})"));
             _health.ReportCall(KeyVaultOutcome.KeyState, mismatch);
+            Counters.CountCall(KeyVaultOperation.Encrypt, KeyVaultOutcome.KeyState);
             throw mismatch;
         }
 
         _health.ReportCall(KeyVaultOutcome.Succeeded, null);
+        Counters.CountCall(KeyVaultOperation.Encrypt, KeyVaultOutcome.Succeeded);
         byte[] ciphertext = Encoding.ASCII.GetBytes(result.Value);
         if (api == KmsApiVersion.V1Beta1)
         {
@@ -390,10 +399,11 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
         catch (Exception ex) when (ex is not RpcException)
         {
             // A bad ciphertext (InvalidArgument) is classified Rejected: it says nothing about the vault's health.
-            throw ReportFailure(ex, cancellationToken);
+            throw ReportFailure(KeyVaultOperation.Decrypt, ex, cancellationToken);
         }
 
         _health.ReportCall(KeyVaultOutcome.Succeeded, null);
+        Counters.CountCall(KeyVaultOperation.Decrypt, KeyVaultOutcome.Succeeded);
         if (!Base64UrlCodec.TryDecode(result.Value, out byte[] plaintext))
         {
             throw new RpcException(new Status(StatusCode.Internal, "failed to base64 decode result: Key Vault's decrypt value is not unpadded base64url"));
@@ -419,10 +429,12 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
         }
     }
 
-    private RpcException ReportFailure(Exception exception, CancellationToken cancellationToken)
+    private RpcException ReportFailure(KeyVaultOperation operation, Exception exception, CancellationToken cancellationToken)
     {
         RpcException error = KeyVaultErrors.ToRpcException(exception, cancellationToken);
-        _health.ReportCall(KeyVaultHealth.Classify(error, (exception as KeyVaultException)?.Status ?? -1), error);
+        KeyVaultOutcome outcome = KeyVaultHealth.Classify(error, (exception as KeyVaultException)?.Status ?? -1);
+        _health.ReportCall(outcome, error);
+        Counters.CountCall(operation, outcome);
         return error;
     }
 
@@ -442,6 +454,7 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
             {
                 // Versionless: the latest enabled version, valid now. A failure here proposes nothing.
                 KeyReference? latest = _ring.SetVersions(await _client.ListKeyVersionsAsync(_key.Name, cancellationToken).ConfigureAwait(false));
+                Counters.CountCall(KeyVaultOperation.ListVersions, KeyVaultOutcome.Succeeded);
                 if (latest is null)
                 {
                     _health.ReportCheck(false, $"key {_key.KeyUrl.TrimEnd('/')} has no enabled version that is valid now");
@@ -452,6 +465,7 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
             }
 
             KeyBundle bundle = await _client.GetKeyAsync(key!.Name, key.Version, cancellationToken).ConfigureAwait(false);
+            Counters.CountCall(KeyVaultOperation.GetKey, KeyVaultOutcome.Succeeded);
             problem = KeyCheck.Evaluate(bundle, key.KeyUrl, _time.GetUtcNow());
             SetLocalKey(problem is null && _settings.LocalEncrypt ? LocalKey.From(key, bundle) : null);
             if (problem is null && !_ring.IsPinned)
@@ -467,7 +481,7 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested || ex is not OperationCanceledException)
         {
-            problem = CheckFailure(ex, "get-key", cancellationToken);
+            problem = CheckFailure(ex, "get-key or list versions", cancellationToken);
         }
 
         if (problem is null && canary && key is not null)
@@ -507,6 +521,8 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
     private string CheckFailure(Exception exception, string what, CancellationToken cancellationToken)
     {
         RpcException error = KeyVaultErrors.ToRpcException(exception, cancellationToken);
+        Counters.CountCall(what.StartsWith("canary", StringComparison.Ordinal) ? KeyVaultOperation.Encrypt : KeyVaultOperation.GetKey,
+            KeyVaultHealth.Classify(error, (exception as KeyVaultException)?.Status ?? -1));
         return error.StatusCode == StatusCode.DeadlineExceeded
             ? $"Key Vault did not answer a {what} of {_key.KeyUrl} within the check's timeout"
             : error.Status.Detail;

@@ -57,7 +57,11 @@ public sealed class KeyVaultBackendCacheTests : IDisposable
         }
 
         Assert.Equal(1, _vault.Count("decrypt"));
-        Assert.Equal(99, backend.Cache.Hits);
+        Assert.Equal(99, backend.Counters.CacheHits);
+        Assert.Equal(1, backend.Counters.CacheMisses);
+        Assert.Equal(1, backend.Counters.CacheEntries);
+        Assert.Equal(1, backend.Counters.Calls(KeyVaultOperation.Decrypt, KeyVaultOutcome.Succeeded));
+        Assert.Equal("ABCD", backend.Counters.CurrentKeyVersion);
 
         _time.Advance(TimeSpan.FromMinutes(10));
         Assert.Equal(seed, await backend.DecryptAsync(KmsApiVersion.V2, input, CancellationToken.None));

@@ -159,6 +159,7 @@ public sealed class KeyVaultBackendTests : IDisposable
         _vault.Failure = ((System.Net.HttpStatusCode)status, code, message);
         var error = await Assert.ThrowsAsync<RpcException>(async () => await _backend.EncryptAsync(KmsApiVersion.V2, new byte[32], CancellationToken.None));
         Assert.Equal(expected, error.StatusCode);
+        Assert.Equal(status == 429 ? 1 : 0, _backend.Counters.Throttled);
         string detail = error.Status.Detail;
         Assert.Contains("encrypt of key mykey/ABCD at https://example.vault.azure.net/", detail, StringComparison.Ordinal);
         Assert.Contains($"HTTP {status}", detail, StringComparison.Ordinal);

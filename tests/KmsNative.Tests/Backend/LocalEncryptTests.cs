@@ -57,6 +57,8 @@ public sealed class LocalEncryptTests : IAsyncDisposable
         EncryptedDek v1 = await backend.EncryptAsync(KmsApiVersion.V1Beta1, seed, CancellationToken.None);
 
         Assert.Equal(encrypts, _vault.Count("encrypt"));
+        Assert.Equal(2, backend.Counters.LocalEncrypts);
+        Assert.Equal(0, backend.Counters.RemoteEncrypts);
         Assert.Equal(342, v2.Ciphertext.Length);
         Assert.Equal(seed, _vault.Rsa.Decrypt(System.Buffers.Text.Base64Url.DecodeFromChars(Encoding.ASCII.GetString(v2.Ciphertext)), RSAEncryptionPadding.OaepSHA256));
         Assert.Equal(seed, _vault.Rsa.Decrypt(System.Buffers.Text.Base64Url.DecodeFromChars(Encoding.ASCII.GetString(v1.Ciphertext)), RSAEncryptionPadding.Pkcs1));
