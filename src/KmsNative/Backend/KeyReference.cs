@@ -15,6 +15,9 @@ internal sealed record KeyReference(Uri VaultUrl, string Name, string Version)
 
     public string KeyIdHash { get; } = Hash(VaultUrl.AbsoluteUri.TrimEnd('/') + "/keys/" + Name + "/" + Version);
 
+    /// <summary>The same key at another version (a new instance, so <see cref="KeyIdHash"/> is computed for it).</summary>
+    public KeyReference ForVersion(string version) => new(VaultUrl, Name, version);
+
     /// <summary>Lowercase hex SHA-256 of a Key Vault key URL.</summary>
     public static string Hash(string keyUrl) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(keyUrl)));
 }

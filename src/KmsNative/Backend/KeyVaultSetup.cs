@@ -15,7 +15,7 @@ namespace KmsNative.Backend;
 /// </summary>
 internal static class KeyVaultSetup
 {
-    public sealed record Result(KeyVaultBackend Backend, KeyVaultHealth Health, KeyReference Key, string CredentialDescription, Uri ClientUri);
+    public sealed record Result(KeyVaultBackend Backend, KeyReference Key, string CredentialDescription, Uri ClientUri);
 
     /// <param name="metrics">When given, every Key Vault HTTP attempt is counted there (/metrics).</param>
     public static Result Create(Options options, Func<string, string?> environment, string version, IKmsLog log, HttpPipelineTransport? transport = null,
@@ -23,7 +23,7 @@ internal static class KeyVaultSetup
     {
         RequireFlag("--keyvault-name", options.KeyVaultName);
         RequireFlag("--key-name", options.KeyName);
-        RequireFlag("--key-version", options.KeyVersion);
+        // --key-version may be omitted: the latest enabled version is used and followed (KeyRing).
 
         AzureConfig config = AzureConfigParser.Load(options.ConfigFilePath);
         AzureCloud cloud = AzureClouds.Resolve(config.Cloud, options.ManagedHsm, environment, config.SourcePath);
@@ -41,8 +41,8 @@ internal static class KeyVaultSetup
 
         var client = new KeyVaultClient(clientUri, credential, cloud.TokenScope, clientOptions, transport);
         var key = new KeyReference(vaultUri, options.KeyName, options.KeyVersion);
-        var health = new KeyVaultHealth(client, key, TimeProvider.System, log);
-        return new Result(new KeyVaultBackend(client, key, health), health, key, description, clientUri);
+        var settings = new BackendSettings { DekCacheSize = options.DekCacheSize, DekCacheTtl = options.DekCacheTtl, CheckInterval = options.KeyRecheckInterval, LocalEncrypt = options.LocalEncrypt };
+        return new Result(new KeyVaultBackend(client, key, TimeProvider.System, log, settings), key, description, clientUri);
     }
 
     private static void RequireFlag(string flag, string value)

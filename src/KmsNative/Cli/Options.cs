@@ -43,6 +43,11 @@ internal sealed record Options
 
     public int? HealthzListenPort => DisableHealthz ? null : HealthzPort;
     public bool Check { get; init; }
+    // Key Vault backend: DEK cache, rotation, local encrypt, rate limit (issue #9)
+    public int DekCacheSize { get; init; } = 10_000;
+    public TimeSpan DekCacheTtl { get; init; } = TimeSpan.FromHours(1);
+    public TimeSpan KeyRecheckInterval { get; init; } = TimeSpan.FromMinutes(5);
+    public bool LocalEncrypt { get; init; } = true;
 
     public static GoFlagSet CreateFlagSet()
     {
@@ -50,7 +55,7 @@ internal sealed record Options
         flags.Define("listen-addr", GoFlagSet.Kind.String, "unix:///opt/azurekms.socket", "gRPC listen address: unix:///path, or unix:///@name for an abstract socket");
         flags.Define("keyvault-name", GoFlagSet.Kind.String, "", "Azure Key Vault name");
         flags.Define("key-name", GoFlagSet.Kind.String, "", "Azure Key Vault KMS key name");
-        flags.Define("key-version", GoFlagSet.Kind.String, "", "Azure Key Vault KMS key version");
+        flags.Define("key-version", GoFlagSet.Kind.String, "", "Azure Key Vault KMS key version; when omitted, the latest enabled version, followed as it rotates");
         flags.Define("managed-hsm", GoFlagSet.Kind.Bool, "false", "Azure Key Vault Managed HSM");
         flags.Define("log-format-json", GoFlagSet.Kind.Bool, "false", "set log formatter to json");
         flags.Define("v", GoFlagSet.Kind.Uint, "0", "log verbosity: 0=warning/error, 2=info, 4=debug, 6=trace");
@@ -73,6 +78,11 @@ internal sealed record Options
         flags.Define("disable-healthz", GoFlagSet.Kind.Bool, "false", "do not serve the health endpoint (--healthz-port)");
         flags.Define("disable-metrics", GoFlagSet.Kind.Bool, "false", "do not serve the metrics endpoint (--metrics-addr)");
         flags.Define("check", GoFlagSet.Kind.Bool, "false", "check the set-up and exit: read azure.json, get a token, get the key, wrap and unwrap a random DEK; exit 0 when all pass");
+        // Key Vault backend: DEK cache, rotation, local encrypt, rate limit (issue #9)
+        flags.Define("dek-cache-size", GoFlagSet.Kind.Int, "10000", "unwrapped DEKs kept in memory (zeroed when dropped); 0 disables the cache");
+        flags.Define("dek-cache-ttl", GoFlagSet.Kind.Duration, "1h", "how long an unwrapped DEK is kept, from when Key Vault unwrapped it");
+        flags.Define("local-encrypt", GoFlagSet.Kind.Bool, "true", "encrypt with the key's public part (from get key) while the key allows it, instead of calling Key Vault");
+        flags.Define("key-recheck-interval", GoFlagSet.Kind.Duration, "5m", "how often the key is checked in the background (and, without --key-version, its latest version looked up)");
         return flags;
     }
 
@@ -147,6 +157,20 @@ internal sealed record Options
             return OptionsResult.Exit(1, "--shutdown-grace-period must not be negative");
         }
 
+        // Key Vault backend: DEK cache, rotation, local encrypt, rate limit (issue #9)
+        long dekCacheSize = GetNumber("dek-cache-size");
+        TimeSpan dekCacheTtl = GetDuration("dek-cache-ttl");
+        TimeSpan keyRecheck = GetDuration("key-recheck-interval");
+        if (keyRecheck < TimeSpan.FromSeconds(10))
+        {
+            return OptionsResult.Exit(1, "--key-recheck-interval must be at least 10s");
+        }
+
+        if (dekCacheSize is < 0 or > 10_000_000 || (dekCacheSize > 0 && dekCacheTtl <= TimeSpan.Zero))
+        {
+            return OptionsResult.Exit(1, "--dek-cache-size must be 0 (off) to 10000000, and --dek-cache-ttl positive when the cache is on");
+        }
+
         var options = new Options
         {
             ListenAddress = listen,
@@ -174,6 +198,10 @@ internal sealed record Options
             DisableHealthz = GetBool("disable-healthz"),
             DisableMetrics = GetBool("disable-metrics"),
             Check = GetBool("check"),
+            DekCacheSize = (int)dekCacheSize,
+            DekCacheTtl = dekCacheTtl,
+            KeyRecheckInterval = keyRecheck,
+            LocalEncrypt = GetBool("local-encrypt"),
         };
         return OptionsResult.Ok(options);
     }

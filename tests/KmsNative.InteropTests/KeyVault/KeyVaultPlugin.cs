@@ -47,7 +47,8 @@ internal static class KeyVaultPlugin
     public static List<string> Arguments(SeededKey key, string azureJsonPath, params string[] extra) =>
     [
         "--keyvault-name", SeededKey.VaultName, "--key-name", key.Name, "--key-version", key.Version,
-        "--config-file-path", azureJsonPath, "-v", "2", .. extra,
+        // Key Vault encrypts unless a test turns local encryption on (last flag wins): fault tests inject encrypt failures.
+        "--config-file-path", azureJsonPath, "-v", "2", "--local-encrypt=false", .. extra,
     ];
 
     /// <summary>

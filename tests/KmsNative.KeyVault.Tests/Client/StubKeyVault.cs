@@ -12,7 +12,28 @@ namespace KmsNative.KeyVault.Tests.Client;
 /// </summary>
 internal sealed class StubKeyVault : HttpMessageHandler
 {
+    private readonly Dictionary<string, (RSA Rsa, long Created)> _versions = new(StringComparer.Ordinal);
+
+    public StubKeyVault() => _versions["ABCD"] = (Rsa, 1700000000);
+
+    /// <summary>The private key of version "ABCD", the one every stub starts with.</summary>
     public RSA Rsa { get; } = RSA.Create(2048);
+
+    /// <summary>Creates a newer version (as Key Vault's rotate), which becomes <see cref="Version"/>.</summary>
+    public RSA AddVersion(string version)
+    {
+        var rsa = RSA.Create(2048);
+        lock (_versions)
+        {
+            _versions[version] = (rsa, _versions.Values.Max(v => v.Created) + 60);
+        }
+
+        Version = version;
+        return rsa;
+    }
+
+    /// <summary>When set, list versions fails with this status.</summary>
+    public HttpStatusCode? ListFailure { get; set; }
 
     public string KidBase { get; set; } = "https://example.vault.azure.net/keys/mykey/";
 
@@ -25,22 +46,77 @@ internal sealed class StubKeyVault : HttpMessageHandler
 
     public bool Enabled { get; set; } = true;
 
+    /// <summary>When true, no request is answered until its caller gives up (a vault that has stopped answering).</summary>
+    public bool Hang { get; set; }
+
+    /// <summary>When set, requests wait (after being recorded) until it completes: holds calls in flight.</summary>
+    public TaskCompletionSource? Gate { get; set; }
+
+    /// <summary>Key Vault requests by operation: "get", "encrypt", "decrypt", … (the last path segment of a POST).</summary>
+    public int Count(string operation) => Requests.Count(r =>
+        operation == "get" ? r.Method == HttpMethod.Get : r.Method == HttpMethod.Post && r.Uri.Contains("/" + operation + "?", StringComparison.Ordinal));
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         string body = request.Content is null ? "" : await request.Content.ReadAsStringAsync(cancellationToken);
-        Requests.Add((request.Method, request.RequestUri!.ToString(), body, request.Headers.Authorization?.ToString(),
-            request.Headers.TryGetValues("x-azure-proxy-target", out var target) ? target.Single() : null));
+        lock (Requests)
+        {
+            Requests.Add((request.Method, request.RequestUri!.ToString(), body, request.Headers.Authorization?.ToString(),
+                request.Headers.TryGetValues("x-azure-proxy-target", out var target) ? target.Single() : null));
+        }
+
+        if (Gate is { } gate)
+        {
+            await gate.Task.WaitAsync(cancellationToken);
+        }
+
+        if (Hang)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+
         if (Failure is { } failure)
         {
             return Json(failure.Status, $$$"""{"error":{"code":"{{{failure.Code}}}","message":"{{{failure.Message}}}"}}""");
         }
 
         string path = request.RequestUri.AbsolutePath;
+        string[] all = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        string[] segments = all[Math.Max(0, Array.IndexOf(all, "keys"))..]; // keys, name, version[, operation] (after a proxy's host segment)
+        if (request.Method == HttpMethod.Get && segments.Length >= 3 && segments[^1] == "versions")
+        {
+            if (ListFailure is { } listFailure)
+            {
+                return Json(listFailure, """{"error":{"code":"Forbidden","message":"list refused"}}""");
+            }
+
+            string items;
+            lock (_versions)
+            {
+                items = string.Join(',', _versions.Select(v =>
+                    $$$"""{"kid":"{{{KidBase}}}{{{v.Key}}}","attributes":{"enabled":true,"created":{{{v.Value.Created}}}}}"""));
+            }
+
+            return Json(HttpStatusCode.OK, $$$"""{"value":[{{{items}}}],"nextLink":null}""");
+        }
+
+        string version = segments.Length >= 3 ? segments[2] : Version;
+        RSA rsa;
+        lock (_versions)
+        {
+            if (!_versions.TryGetValue(version, out var entry))
+            {
+                return Json(HttpStatusCode.NotFound, """{"error":{"code":"KeyNotFound","message":"A key with (name/id) mykey was not found in this key vault."}}""");
+            }
+
+            rsa = entry.Rsa;
+        }
+
         if (request.Method == HttpMethod.Get)
         {
-            RSAParameters p = Rsa.ExportParameters(false);
+            RSAParameters p = rsa.ExportParameters(false);
             return Json(HttpStatusCode.OK, $$$"""
-                {"key":{"kid":"{{{KidBase}}}{{{Version}}}","kty":"RSA","key_ops":["encrypt","decrypt","wrapKey","unwrapKey"],
+                {"key":{"kid":"{{{KidBase}}}{{{version}}}","kty":"RSA","key_ops":["encrypt","decrypt","wrapKey","unwrapKey"],
                  "n":"{{{B64(p.Modulus!)}}}","e":"{{{B64(p.Exponent!)}}}"},
                  "attributes":{"enabled":{{{(Enabled ? "true" : "false")}}},"created":1700000000,"updated":1700000000}}
                 """);
@@ -61,14 +137,14 @@ internal sealed class StubKeyVault : HttpMessageHandler
         try
         {
             bool encrypts = path.EndsWith("/encrypt", StringComparison.Ordinal) || path.EndsWith("/wrapkey", StringComparison.Ordinal);
-            output = encrypts ? Rsa.Encrypt(input, padding) : Rsa.Decrypt(input, padding);
+            output = encrypts ? rsa.Encrypt(input, padding) : rsa.Decrypt(input, padding);
         }
         catch (CryptographicException)
         {
             return Json(HttpStatusCode.BadRequest, """{"error":{"code":"BadParameter","message":"The parameter is incorrect."}}""");
         }
 
-        HttpResponseMessage response = Json(HttpStatusCode.OK, $$$"""{"kid":"{{{KidBase}}}{{{Version}}}","value":"{{{B64(output)}}}"}""");
+        HttpResponseMessage response = Json(HttpStatusCode.OK, $$$"""{"kid":"{{{KidBase}}}{{{version}}}","value":"{{{B64(output)}}}"}""");
         response.Headers.Add("x-ms-keyvault-region", "westeurope");
         return response;
     }
@@ -87,7 +163,10 @@ internal sealed class StubKeyVault : HttpMessageHandler
     {
         if (disposing)
         {
-            Rsa.Dispose();
+            foreach ((RSA rsa, _) in _versions.Values)
+            {
+                rsa.Dispose();
+            }
         }
 
         base.Dispose(disposing);

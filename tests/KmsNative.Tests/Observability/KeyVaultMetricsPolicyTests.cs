@@ -10,6 +10,9 @@ using KmsNative.Kms.Hosting;
 using KmsNative.Kms.Observability;
 using KmsNative.Observability;
 
+using KeyVaultOperation = KmsNative.Kms.Observability.KeyVaultOperation;
+using KeyVaultOutcome = KmsNative.Kms.Observability.KeyVaultOutcome;
+
 namespace KmsNative.Tests.Observability;
 
 /// <summary>Key Vault attempts counted by operation and outcome through the real client over a stub vault.</summary>
@@ -27,7 +30,7 @@ public sealed class KeyVaultMetricsPolicyTests : IDisposable
         var options = new KeyVaultClientOptions("0.1.0") { Retry = { MaxRetries = 1, Delay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(1) } };
         options.AddPolicy(new KeyVaultMetricsPolicy(_metrics), HttpPipelinePosition.PerRetry);
         var client = new KeyVaultClient(key.VaultUrl, new StaticTokenCredential(), "https://vault.azure.net/.default", options, new HttpClientTransport(_http));
-        _backend = new KeyVaultBackend(client, key, new KeyVaultHealth(client, key, TimeProvider.System, NullKmsLog.Instance));
+        _backend = new KeyVaultBackend(client, key, TimeProvider.System, NullKmsLog.Instance, new BackendSettings { DekCacheSize = 0, LocalEncrypt = false });
     }
 
     public void Dispose()

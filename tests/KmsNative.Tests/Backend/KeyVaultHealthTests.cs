@@ -1,0 +1,152 @@
+using System.Threading.Channels;
+using Azure.Core.Pipeline;
+using Grpc.Core;
+using KmsNative.Backend;
+using KmsNative.KeyVault.Client;
+using KmsNative.KeyVault.Tests.Client;
+using KmsNative.Kms;
+using KmsNative.Kms.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace KmsNative.Tests.Backend;
+
+/// <summary>Background health on a fake clock: no sleeps, and no bounds on elapsed time.</summary>
+public sealed class KeyVaultHealthTests : IAsyncDisposable
+{
+    private readonly StubKeyVault _vault = new();
+    private readonly HttpClient _http;
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero));
+    private readonly RecordingLog _log = new();
+    private readonly KeyVaultBackend _backend;
+    private readonly Channel<bool> _checks = Channel.CreateUnbounded<bool>();
+
+    public KeyVaultHealthTests()
+    {
+        _http = new HttpClient(_vault);
+        var key = new KeyReference(new Uri("https://example.vault.azure.net/"), "mykey", "ABCD");
+        var options = new KeyVaultClientOptions("0.1.0") { Retry = { MaxRetries = 0 } };
+        var client = new KeyVaultClient(key.VaultUrl, new StaticTokenCredential(), "https://vault.azure.net/.default", options, new HttpClientTransport(_http));
+        _backend = new KeyVaultBackend(client, key, _time, _log, new BackendSettings { LocalEncrypt = false });
+        _backend.Monitor.Checked += healthy => _checks.Writer.TryWrite(healthy);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _backend.StopAsync();
+        _http.Dispose();
+        _vault.Dispose();
+    }
+
+    [Fact]
+    public async Task Status_AfterFirstCheck_AnswersFromStateWithoutCallingKeyVault()
+    {
+        _backend.Start();
+        Assert.True(await _checks.Reader.ReadAsync());
+        int requests = _vault.Requests.Count;
+
+        for (int i = 0; i < 100; i++)
+        {
+            Assert.True(StatusWithoutWaiting().Healthy);
+        }
+
+        Assert.Equal(requests, _vault.Requests.Count);
+        // The first check is a get-key plus the canary (encrypt + decrypt).
+        Assert.Equal(1, _vault.Count("get"));
+        Assert.Equal(1, _vault.Count("encrypt"));
+        Assert.Equal(1, _vault.Count("decrypt"));
+    }
+
+    [Fact]
+    public async Task SlowVault_CallsExceedTheirDeadlines_HealthNotOkWithReasonWhileStatusStaysFast()
+    {
+        _backend.Start();
+        Assert.True(await _checks.Reader.ReadAsync());
+        _vault.Hang = true;
+
+        for (int i = 0; i < 3; i++)
+        {
+            using var deadline = new CancellationTokenSource();
+            ValueTask<EncryptedDek> call = _backend.EncryptAsync(KmsApiVersion.V2, new byte[32], deadline.Token);
+            await deadline.CancelAsync();
+            RpcException error = await Assert.ThrowsAsync<RpcException>(async () => await call);
+            Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        }
+
+        BackendStatus status = StatusWithoutWaiting();
+        Assert.False(status.Healthy);
+        Assert.Equal("Key Vault calls in the last 60 s: 3 of 3 failed (deadline exceeded 3)", status.Reason);
+        Assert.Single(_log.Lines, l => l.StartsWith("Error Key Vault key is not usable", StringComparison.Ordinal));
+
+        // The failures age out of the window: healthy again, logged once.
+        _vault.Hang = false;
+        _time.Advance(TimeSpan.FromSeconds(61));
+        Assert.True((await _backend.GetStatusAsync(CancellationToken.None)).Healthy);
+        Assert.Equal(2, _log.Lines.Count(l => l.StartsWith("Info Key Vault key is usable", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Loop_UnhealthyBacksOffDoublingThenHealthyEveryInterval_AndStopCancelsACheckInFlight()
+    {
+        _vault.Failure = (System.Net.HttpStatusCode.ServiceUnavailable, "ServiceUnavailable", "down");
+        _backend.Start();
+        Assert.False(await _checks.Reader.ReadAsync());
+        Assert.Contains("HTTP 503", (await _backend.GetStatusAsync(CancellationToken.None)).Reason, StringComparison.Ordinal);
+
+        _time.Advance(TimeSpan.FromSeconds(9));
+        Assert.False(_checks.Reader.TryRead(out _));
+        _time.Advance(TimeSpan.FromSeconds(1));  // 10 s after the first failure
+        Assert.False(await _checks.Reader.ReadAsync());
+        _time.Advance(TimeSpan.FromSeconds(19));
+        Assert.False(_checks.Reader.TryRead(out _));
+        _time.Advance(TimeSpan.FromSeconds(1));  // then 20 s
+        Assert.False(await _checks.Reader.ReadAsync());
+
+        _vault.Failure = null;
+        _time.Advance(TimeSpan.FromSeconds(40)); // then 40 s: the vault is back
+        Assert.True(await _checks.Reader.ReadAsync());
+        Assert.Equal("ok", (await _backend.GetStatusAsync(CancellationToken.None)).Reason);
+        _time.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(1));
+        Assert.False(_checks.Reader.TryRead(out _));
+        _time.Advance(TimeSpan.FromSeconds(1));  // healthy: every 5 minutes
+        Assert.True(await _checks.Reader.ReadAsync());
+
+        _vault.Hang = true;
+        _time.Advance(TimeSpan.FromMinutes(5));  // this check never gets an answer
+        await _backend.StopAsync();              // and stopping does not wait for it
+        Assert.Equal(5, _backend.Monitor.Checks);
+    }
+
+    [Fact]
+    public async Task GetKeyForbidden_CanaryDecides_HealthyWhenEncryptAndDecryptWork()
+    {
+        _vault.Failure = (System.Net.HttpStatusCode.Forbidden, "Forbidden", "The user does not have keys get permission on key vault");
+        _backend.Start();
+        Assert.False(await _checks.Reader.ReadAsync()); // the canary is refused too: not ok
+        Assert.Equal(1, _vault.Count("encrypt"));
+    }
+
+    /// <summary>Status must complete synchronously: it answers from state and has nothing to wait for.</summary>
+    private BackendStatus StatusWithoutWaiting()
+    {
+#pragma warning disable CA2012 // completed, checked first
+        ValueTask<BackendStatus> status = _backend.GetStatusAsync(CancellationToken.None);
+        Assert.True(status.IsCompletedSuccessfully);
+        return status.Result;
+#pragma warning restore CA2012
+    }
+
+    private sealed class RecordingLog : IKmsLog
+    {
+        public List<string> Lines { get; } = [];
+
+        public bool IsEnabled(LogLevel level) => true;
+
+        public void Write(LogLevel level, string message, params (string Key, object? Value)[] fields)
+        {
+            lock (Lines)
+            {
+                Lines.Add(level + " " + message);
+            }
+        }
+    }
+}
