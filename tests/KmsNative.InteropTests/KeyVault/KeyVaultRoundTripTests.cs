@@ -26,6 +26,12 @@ public sealed class KeyVaultRoundTripTests(KeyVaultFixture fixture) : IClassFixt
     [InlineData("v1", "path")]      // its KMS v1 client: :authority is the socket path
     public async Task KmsClientGo_Scenario_PassesWithGoKeyId(string scenario, string authority)
     {
+        // Status answers from the background check only (it never calls Key Vault): wait until the first one is done.
+        using (GrpcChannel channel = UdsGrpcChannel.Create(fixture.Plugin.SocketPath))
+        {
+            await KeyVaultPlugin.StatusAfterStartupCheckAsync(channel);
+        }
+
         List<string> arguments = ["-socket", fixture.Plugin.SocketPath, "-authority", authority, "-scenario", scenario];
 
         (int exitCode, string output) = await CapturedProcess.RunAsync(InteropPaths.GoClient, arguments, PeerScenarios.RunTimeout);

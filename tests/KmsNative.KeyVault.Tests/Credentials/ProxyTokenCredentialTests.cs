@@ -112,7 +112,7 @@ public class ProxyTokenCredentialTests
         await using var server = new LocalHttpServer(_ => TokenResponse("t", s_start.AddHours(1)));
         using var credential = ProxyTokenCredential.WithFederatedTokenFile(new ProxySettings("127.0.0.1", server.Port),
             "tenant-1", "client-1", "/nonexistent/kmsnative/token");
-        var ex = await Assert.ThrowsAsync<AuthenticationFailedException>(() => credential.GetTokenAsync(s_vaultScope, default).AsTask());
+        var ex = await Assert.ThrowsAnyAsync<AuthenticationFailedException>(() => credential.GetTokenAsync(s_vaultScope, default).AsTask());
         Assert.Contains("/nonexistent/kmsnative/token", ex.Message, StringComparison.Ordinal);
         Assert.Empty(server.Requests);
     }
@@ -184,7 +184,7 @@ public class ProxyTokenCredentialTests
             {"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided. {{Secret}}","error_codes":[7000215],"timestamp":"x"}
             """));
         using var credential = ProxyTokenCredential.WithSecret(new ProxySettings("127.0.0.1", server.Port), "t", "c", Secret);
-        var ex = await Assert.ThrowsAsync<AuthenticationFailedException>(() => credential.GetTokenAsync(s_vaultScope, default).AsTask());
+        var ex = await Assert.ThrowsAnyAsync<AuthenticationFailedException>(() => credential.GetTokenAsync(s_vaultScope, default).AsTask());
         Assert.Equal($"token request to http://127.0.0.1:{server.Port}/t/oauth2/token?api-version=1.0 failed: HTTP 401, AAD error invalid_client AADSTS7000215", ex.Message);
         Assert.DoesNotContain(Secret, ex.ToString(), StringComparison.Ordinal);
     }
@@ -200,7 +200,7 @@ public class ProxyTokenCredentialTests
     {
         await using var server = new LocalHttpServer(_ => new LocalHttpServer.Response(status, body));
         using var credential = ProxyTokenCredential.WithSecret(new ProxySettings("127.0.0.1", server.Port), "t", "c", Secret);
-        var ex = await Assert.ThrowsAsync<AuthenticationFailedException>(() => credential.GetTokenAsync(s_vaultScope, default).AsTask());
+        var ex = await Assert.ThrowsAnyAsync<AuthenticationFailedException>(() => credential.GetTokenAsync(s_vaultScope, default).AsTask());
         Assert.EndsWith(expected, ex.Message, StringComparison.Ordinal);
     }
 
@@ -223,7 +223,7 @@ public class ProxyTokenCredentialTests
         }
 
         using var credential = ProxyTokenCredential.WithSecret(new ProxySettings("127.0.0.1", port), "t", "c", Secret);
-        var ex = await Assert.ThrowsAsync<AuthenticationFailedException>(() => credential.GetTokenAsync(s_vaultScope, default).AsTask());
+        var ex = await Assert.ThrowsAnyAsync<AuthenticationFailedException>(() => credential.GetTokenAsync(s_vaultScope, default).AsTask());
         Assert.StartsWith($"token request to http://127.0.0.1:{port}/t/oauth2/token?api-version=1.0 failed: ", ex.Message, StringComparison.Ordinal);
     }
 
@@ -240,7 +240,7 @@ public class ProxyTokenCredentialTests
         time.Now = s_start.AddMinutes(58);
         Assert.Equal("first", (await credential.GetTokenAsync(s_vaultScope, default)).Token);
         time.Now = s_start.AddMinutes(61);
-        await Assert.ThrowsAsync<AuthenticationFailedException>(() => credential.GetTokenAsync(s_vaultScope, default).AsTask());
+        await Assert.ThrowsAnyAsync<AuthenticationFailedException>(() => credential.GetTokenAsync(s_vaultScope, default).AsTask());
     }
 
     [Fact]
