@@ -108,6 +108,21 @@ internal sealed class CapturedProcess : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Polls until <paramref name="socketPath"/> exists, failing with the process output when the process exits
+    /// first or <paramref name="timeout"/> passes. The process runs on its own clock, so polling is the only way.
+    /// </summary>
+    public async Task WaitForSocketFileAsync(string socketPath, TimeSpan timeout)
+    {
+        DateTime until = DateTime.UtcNow + timeout;
+        while (!File.Exists(socketPath))
+        {
+            Assert.False(HasExited, $"exited with {(HasExited ? ExitCode : 0)} before {socketPath} existed:\n{Output}");
+            Assert.True(DateTime.UtcNow < until, $"no {socketPath} within {timeout.TotalSeconds} s:\n{Output}");
+            await Task.Delay(20);
+        }
+    }
+
     public void Kill()
     {
         try

@@ -64,13 +64,7 @@ public sealed class ChrootTests : IAsyncLifetime
         try
         {
             string socketPath = Path.Combine(root, "opt", "azurekms.socket");
-            DateTime until = DateTime.UtcNow.AddSeconds(20);
-            while (!File.Exists(socketPath))
-            {
-                Assert.False(plugin.HasExited, $"the plugin exited in the chroot:\n{plugin.Output}");
-                Assert.True(DateTime.UtcNow < until, $"no socket within 20 s:\n{plugin.Output}");
-                await Task.Delay(20);
-            }
+            await plugin.WaitForSocketFileAsync(socketPath, TimeSpan.FromSeconds(20));
 
             try
             {

@@ -30,7 +30,7 @@ public sealed class SocketActivationTests : IDisposable
             // systemd-socket-activate starts the service at the first connection, as systemd does with Accept=no.
             using (var trigger = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified))
             {
-                await WaitForSocketAsync(process, socketPath);
+                await process.WaitForSocketFileAsync(socketPath, TimeSpan.FromSeconds(20));
                 await trigger.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socketPath));
             }
 
@@ -70,7 +70,7 @@ public sealed class SocketActivationTests : IDisposable
              InteropPaths.Binary, "--backend", "in-memory", "--listen-addr", $"unix://{socketPath}"]);
         try
         {
-            await WaitForSocketAsync(process, socketPath);
+            await process.WaitForSocketFileAsync(socketPath, TimeSpan.FromSeconds(20));
             await SystemdTools.AssertRoundTripAsync(socketPath);
             Assert.Equal(0, NativeMethods.Kill(process.Id, NativeMethods.Sigterm));
             Assert.True(await process.WaitForExitAsync(TimeSpan.FromSeconds(30)), $"no exit after SIGTERM:\n{process.Output}");
@@ -79,17 +79,6 @@ public sealed class SocketActivationTests : IDisposable
         finally
         {
             process.Kill();
-        }
-    }
-
-    private static async Task WaitForSocketAsync(CapturedProcess process, string socketPath)
-    {
-        DateTime until = DateTime.UtcNow.AddSeconds(20);
-        while (!File.Exists(socketPath))
-        {
-            Assert.False(process.HasExited, $"exited with {(process.HasExited ? process.ExitCode : 0)} before binding:\n{process.Output}");
-            Assert.True(DateTime.UtcNow < until, $"no socket within 20 s:\n{process.Output}");
-            await Task.Delay(20);
         }
     }
 }
