@@ -87,7 +87,7 @@ internal sealed class KeyVaultClient
     {
         // The request of encrypt and the response of decrypt carry a DEK (base64url): zero the byte
         // copies we can reach once they are used. The .NET strings (value, result.Value) cannot be zeroed.
-        byte[] body = JsonSerializer.SerializeToUtf8Bytes(new KeyOperationRequest(algorithm, value), KeyVaultJsonContext.Default.KeyOperationRequest);
+        byte[] body = JsonSerializer.SerializeToUtf8Bytes(new KeyOperationRequest { Algorithm = algorithm, Value = value }, KeyVaultJsonContext.Default.KeyOperationRequest);
         using HttpMessage message = CreateMessage(RequestMethod.Post, $"keys/{Escape(name)}/{Escape(version)}/{operation}", body);
         KeyOperationResponse result;
         try

@@ -4,46 +4,65 @@ namespace KmsNative.KeyVault.Client;
 
 // The Key Vault REST payloads we send and read (keys API, api-version 7.5). Names are the service's, so no naming policy.
 
-internal sealed record KeyOperationRequest(
-    [property: JsonPropertyName("alg")] string Algorithm,
-    [property: JsonPropertyName("value")] string Value);
+internal sealed class KeyOperationRequest
+{
+    [JsonPropertyName("alg")] public required string Algorithm { get; init; }
+    [JsonPropertyName("value")] public required string Value { get; init; }
+}
 
-internal sealed record KeyOperationResponse(
-    [property: JsonPropertyName("kid")] string? KeyId,
-    [property: JsonPropertyName("value")] string? Value);
+internal sealed class KeyOperationResponse
+{
+    [JsonPropertyName("kid")] public string? KeyId { get; init; }
+    [JsonPropertyName("value")] public string? Value { get; init; }
+}
 
-internal sealed record KeyBundle(
-    [property: JsonPropertyName("key")] JsonWebKey? Key,
-    [property: JsonPropertyName("attributes")] KeyAttributes? Attributes);
+internal sealed class KeyBundle
+{
+    [JsonPropertyName("key")] public JsonWebKey? Key { get; init; }
+    [JsonPropertyName("attributes")] public KeyAttributes? Attributes { get; init; }
+}
 
-internal sealed record JsonWebKey(
-    [property: JsonPropertyName("kid")] string? KeyId,
-    [property: JsonPropertyName("kty")] string? KeyType,
-    [property: JsonPropertyName("key_ops")] IReadOnlyList<string>? KeyOperations,
-    [property: JsonPropertyName("n")] string? Modulus,
-    [property: JsonPropertyName("e")] string? Exponent);
+internal sealed class JsonWebKey
+{
+    [JsonPropertyName("kid")] public string? KeyId { get; init; }
+    [JsonPropertyName("kty")] public string? KeyType { get; init; }
+    [JsonPropertyName("key_ops")] public IReadOnlyList<string>? KeyOperations { get; init; }
+    [JsonPropertyName("n")] public string? Modulus { get; init; }
+    [JsonPropertyName("e")] public string? Exponent { get; init; }
+}
 
-internal sealed record KeyAttributes(
-    [property: JsonPropertyName("enabled")] bool? Enabled,
-    [property: JsonPropertyName("nbf")] long? NotBefore,
-    [property: JsonPropertyName("exp")] long? Expires,
-    [property: JsonPropertyName("created")] long? Created,
-    [property: JsonPropertyName("updated")] long? Updated);
+internal sealed class KeyAttributes
+{
+    [JsonPropertyName("enabled")] public bool? Enabled { get; init; }
+    [JsonPropertyName("nbf")] public long? NotBefore { get; init; }
+    [JsonPropertyName("exp")] public long? Expires { get; init; }
+    [JsonPropertyName("created")] public long? Created { get; init; }
+    [JsonPropertyName("updated")] public long? Updated { get; init; }
+}
 
-internal sealed record KeyListResult(
-    [property: JsonPropertyName("value")] IReadOnlyList<KeyItem>? Value,
-    [property: JsonPropertyName("nextLink")] string? NextLink);
+internal sealed class KeyListResult
+{
+    [JsonPropertyName("value")] public IReadOnlyList<KeyItem>? Value { get; init; }
+    [JsonPropertyName("nextLink")] public string? NextLink { get; init; }
+}
 
-internal sealed record KeyItem(
-    [property: JsonPropertyName("kid")] string? KeyId,
-    [property: JsonPropertyName("attributes")] KeyAttributes? Attributes);
+internal sealed class KeyItem
+{
+    [JsonPropertyName("kid")] public string? KeyId { get; init; }
+    [JsonPropertyName("attributes")] public KeyAttributes? Attributes { get; init; }
+}
 
-internal sealed record KeyVaultErrorResponse([property: JsonPropertyName("error")] KeyVaultError? Error);
+internal sealed class KeyVaultErrorResponse
+{
+    [JsonPropertyName("error")] public KeyVaultError? Error { get; init; }
+}
 
-internal sealed record KeyVaultError(
-    [property: JsonPropertyName("code")] string? Code,
-    [property: JsonPropertyName("message")] string? Message,
-    [property: JsonPropertyName("innererror")] KeyVaultError? InnerError);
+internal sealed class KeyVaultError
+{
+    [JsonPropertyName("code")] public string? Code { get; init; }
+    [JsonPropertyName("message")] public string? Message { get; init; }
+    [JsonPropertyName("innererror")] public KeyVaultError? InnerError { get; init; }
+}
 
 [JsonSerializable(typeof(KeyOperationRequest))]
 [JsonSerializable(typeof(KeyOperationResponse))]
