@@ -18,6 +18,7 @@
 #   build/bench-e2e.sh --rounds 1 --quick     one short round (about 1 minute), to check the driver works
 #   options: --rounds N  --quick (fewer calls, shorter paced runs)  --no-publish (reuse artifacts/)
 #            --startup-samples N (start-up spawns per server per round; default 10)
+#            --startup-only (start-up and binary size only: about a minute)
 #            --out DIR (results; default artifacts/bench-e2e)
 # Needs: dotnet SDK, gcc, h2load (nghttp2-client), Go 1.19 + grpc-go (golang-go golang-google-grpc-dev);
 # build/install-interop-deps.sh installs the last two.
@@ -27,6 +28,7 @@ cd "$root"
 
 rounds=5
 startup_samples=10
+startup_only=0
 quick=0
 publish=1
 out=artifacts/bench-e2e
@@ -35,6 +37,7 @@ while (($#)); do
     --rounds) rounds=$2; shift ;;
     --startup-samples) startup_samples=$2; shift ;;
     --quick) quick=1 ;;
+    --startup-only) startup_only=1 ;;
     --no-publish) publish=0 ;;
     --out) out=$2; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -158,6 +161,13 @@ for ((round = 1; round <= rounds; round++)); do
     done
   done
 done
+
+if ((startup_only)); then
+  for name in kmsnative kestrel; do
+    round=0 record "$name" binary_size_mib "$(awk -v s="$(stat -c %s "$(binary_of "$name")")" 'BEGIN { printf "%.2f", s / 1048576 }')"
+  done
+  rounds=0 # skip the load rounds below
+fi
 
 for ((round = 1; round <= rounds; round++)); do
   floor=$("$bench_bin/pingpong" 20000)
