@@ -4,7 +4,9 @@
 # kube-apiserver makes through the socket: KMS v2 Status, Encrypt→Decrypt, then KMS v1beta1 Version, Encrypt→Decrypt.
 # The plugin reaches https://kmsdemo.vault.azure.net and login.microsoftonline.com through HTTPS_PROXY, which is the
 # emulator's CONNECT proxy, and trusts the emulator's CA through SSL_CERT_FILE: the same URLs and key ids as in Azure.
-# --keep leaves both running and prints, one per line: KMS_SOCKET, KMS_PIDS, KMS_EMULATOR_URL, KMS_CA_FILE, KMS_AZURE_JSON.
+# --keep leaves both running and prints, one per line: KMS_SOCKET, KMS_PIDS (emulator, plugin), KMS_EMULATOR_URL,
+# KMS_EMULATOR_PROXY_URL, KMS_CA_FILE, KMS_AZURE_JSON, KMS_KEY_VERSION (build/bench-memory.sh starts its own plugins
+# from these).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
@@ -79,8 +81,10 @@ if [ "$keep" -eq 1 ]; then
   echo "KMS_SOCKET=$socket"
   echo "KMS_PIDS=${pids[*]}"
   echo "KMS_EMULATOR_URL=$KMS_EMULATOR_URL"
+  echo "KMS_EMULATOR_PROXY_URL=$KMS_EMULATOR_PROXY_URL"
   echo "KMS_CA_FILE=$dir/ca.pem"
   echo "KMS_AZURE_JSON=$dir/azure.json"
+  echo "KMS_KEY_VERSION=$version"
 else
   say "stopping both (SIGTERM)"
 fi

@@ -87,8 +87,29 @@ internal sealed class KeyVaultBackend : IKmsBackend, IDisposable
         _cache.Dispose();
     }
 
-    /// <summary>From state only: no Key Vault call, no wait. Completes synchronously.</summary>
-    public ValueTask<BackendStatus> GetStatusAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_health.ToStatus(_ring.CurrentForStatus()?.KeyIdHash ?? ""));
+    /// <summary>
+    /// From state only, never a Key Vault call; synchronous once the first background check has finished, and until
+    /// then it waits for that check (see <see cref="KeyVaultMonitor.FirstCheck"/>).
+    /// </summary>
+    public ValueTask<BackendStatus> GetStatusAsync(CancellationToken cancellationToken) =>
+        _monitor.FirstCheck.IsCompleted ? ValueTask.FromResult(CurrentStatus()) : AfterFirstCheckAsync(cancellationToken);
+
+    private BackendStatus CurrentStatus() => _health.ToStatus(_ring.CurrentForStatus()?.KeyIdHash ?? "");
+
+    // Only until the first background check has an outcome (bounded by its timeout): a Status whose own deadline
+    // comes first gets today's state, "not checked yet", rather than an error.
+    private async ValueTask<BackendStatus> AfterFirstCheckAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _monitor.FirstCheck.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        return CurrentStatus();
+    }
 
     public async ValueTask<EncryptedDek> EncryptAsync(KmsApiVersion api, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
     {

@@ -16,6 +16,7 @@ internal sealed class KeyVaultMonitor : IDisposable
     private readonly BackendSettings _settings;
     private readonly CheckAsync _check;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _firstCheck = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task? _loop;
     private int _checks;
 
@@ -32,11 +33,18 @@ internal sealed class KeyVaultMonitor : IDisposable
     /// <summary>Checks completed so far.</summary>
     public int Checks => Volatile.Read(ref _checks);
 
+    /// <summary>
+    /// Completes when the first check has an outcome, or at stop. kube-apiserver asks for Status as soon as the socket
+    /// accepts; answering "not checked yet" then would mark a healthy plugin unhealthy until its next poll.
+    /// </summary>
+    public Task FirstCheck => _loop is null ? Task.CompletedTask : _firstCheck.Task;
+
     public void Start() => _loop ??= Task.Run(RunAsync);
 
     public async Task StopAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
+        _firstCheck.TrySetResult();
         if (_loop is not null)
         {
             await _loop.ConfigureAwait(false);
@@ -77,6 +85,7 @@ internal sealed class KeyVaultMonitor : IDisposable
             // The timer exists before Checked is raised, so a test that advances a fake clock on Checked cannot miss it.
             Task wait = Task.Delay(delay, _time, stop);
             Interlocked.Increment(ref _checks);
+            _firstCheck.TrySetResult();
             Checked?.Invoke(healthy);
             try
             {

@@ -38,6 +38,36 @@ public sealed class KeyVaultHealthTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Status_WhileTheFirstCheckRuns_AnswersWithItsOutcome()
+    {
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _vault.Gate = gate;
+        _backend.Start();
+        ValueTask<BackendStatus> status = _backend.GetStatusAsync(CancellationToken.None);
+        Assert.False(status.IsCompleted); // kube-apiserver's first Status gets the first check's answer, not "not checked yet"
+
+        gate.SetResult();
+        BackendStatus answered = await status;
+        Assert.True(answered.Healthy);
+        Assert.Equal("ok", answered.Reason);
+        Assert.True(await _checks.Reader.ReadAsync());
+    }
+
+    [Fact]
+    public async Task Status_DeadlineBeforeTheFirstCheckEnds_NotCheckedYetRatherThanAnError()
+    {
+        _vault.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _backend.Start();
+        using var deadline = new CancellationTokenSource();
+        ValueTask<BackendStatus> status = _backend.GetStatusAsync(deadline.Token);
+        await deadline.CancelAsync();
+
+        BackendStatus answered = await status;
+        Assert.False(answered.Healthy);
+        Assert.Equal(KeyVaultHealth.NotCheckedYet, answered.Reason);
+    }
+
+    [Fact]
     public async Task Status_AfterFirstCheck_AnswersFromStateWithoutCallingKeyVault()
     {
         _backend.Start();
