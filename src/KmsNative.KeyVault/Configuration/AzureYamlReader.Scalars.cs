@@ -170,7 +170,8 @@ internal sealed partial class AzureYamlReader
     {
         if (_position + digits > text.Length
             || !int.TryParse(text.AsSpan(_position, digits), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out int code)
-            || code > 0x10FFFF || (code is >= 0xD800 and <= 0xDFFF))
+            // Eight hex digits can exceed int.MaxValue: "\UFFFFFFFF" parses as -1 (found by fuzzing).
+            || code is < 0 or > 0x10FFFF || (code is >= 0xD800 and <= 0xDFFF))
         {
             throw Error("a bad \\x, \\u or \\U escape in a double-quoted string", line);
         }

@@ -66,6 +66,13 @@ internal static class GoDuration
                 return false;
             }
 
+            // Go: "invalid duration" past about 292 years. Checked before multiplying, because a long number of hours
+            // overflows decimal itself (found by fuzzing: an OverflowException instead of a flag error).
+            if (amount > long.MaxValue / unit)
+            {
+                return false;
+            }
+
             totalNanoseconds += amount * unit;
             if (totalNanoseconds > long.MaxValue)
             {

@@ -228,6 +228,8 @@ public class AzureConfigYamlTests
     [InlineData("cloud: a: b", 1, "': '")]
     [InlineData("\tcloud: AzureCloud", 1, "tab")]
     [InlineData("cloud: \"\\q\"", 1, "escape")]
+    [InlineData("cloud: \"\\UFFFFFFFF\"", 1, "escape")] // fuzzing: parsed as -1, then ArgumentOutOfRangeException
+    [InlineData("x: [\"\\U80000000\"]", 1, "escape")]   // the same inside a skipped flow collection
     [InlineData("cloud: AzureCloud\nx", 2, "expected ':'")]
     public void Parse_BrokenYaml_ErrorNamesFileAndLine(string yaml, int line, string what)
     {

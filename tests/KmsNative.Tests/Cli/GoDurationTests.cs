@@ -36,5 +36,7 @@ public class GoDurationTests
     [InlineData("5d")]
     [InlineData("10 s")]
     [InlineData("99999999999h")]
+    [InlineData("15555555555555525555555555555m70")] // fuzzing: overflowed decimal (OverflowException), not "invalid"
+    [InlineData("9999999999999999999999999999h")]
     public void TryParse_Invalid_ReturnsFalse(string text) => Assert.False(GoDuration.TryParse(text, out _));
 }
