@@ -127,5 +127,5 @@ done
 echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$results"
 
 grep '^#' "$results"
-"$kmsbench" summary "$results" | tee "$out/summary.md"
+"$kmsbench" summary "$results" kmsnative kmsnative-remote | tee "$out/summary.md"
 log "raw results: $results; table: $out/summary.md"

@@ -13,10 +13,14 @@ import (
 
 // runSummary reads the driver's results (lines "round server figure value"; server "floor" for the ping-pong
 // floor) and prints, per figure in first-seen order, the median and min–max of each server over the rounds and
-// the ratio of the medians, kmsnative / kestrel.
+// the ratio of the medians, first / second server: kmsnative / kestrel unless two other names follow the file.
 func runSummary(args []string) {
-	if len(args) != 1 {
-		fail("usage: kmsbench summary results.tsv")
+	if len(args) != 1 && len(args) != 3 {
+		fail("usage: kmsbench summary results.tsv [server-a server-b]")
+	}
+	first, second := "kmsnative", "kestrel"
+	if len(args) == 3 {
+		first, second = args[1], args[2]
 	}
 	f, err := os.Open(args[0])
 	if err != nil {
@@ -58,10 +62,17 @@ func runSummary(args []string) {
 		sort.Float64s(s)
 		return fmt.Sprintf("%s (%s–%s)", num(median(s)), num(s[0]), num(s[len(s)-1]))
 	}
-	fmt.Println("| figure | KmsNative median (min–max) | Kestrel median (min–max) | KmsNative/Kestrel |")
+	title := map[string]string{"kmsnative": "KmsNative", "kestrel": "Kestrel"}
+	label := func(name string) string {
+		if t, ok := title[name]; ok {
+			return t
+		}
+		return name
+	}
+	fmt.Printf("| figure | %s median (min–max) | %s median (min–max) | %s/%s |\n", label(first), label(second), label(first), label(second))
 	fmt.Println("|---|---:|---:|---:|")
 	for _, figure := range order {
-		a, b := values[figure]["kmsnative"], values[figure]["kestrel"]
+		a, b := values[figure][first], values[figure][second]
 		if floor := values[figure]["floor"]; len(floor) > 0 {
 			fmt.Printf("| %s | %s | (same run, no server) | |\n", figure, cell(floor))
 			continue
