@@ -1,0 +1,80 @@
+using System.Text;
+using Grpc.Core;
+using KmsNative.KeyVault.Client;
+using KmsNative.Kms;
+using KmsNative.Kms.Hosting;
+
+namespace KmsNative.Backend;
+
+/// <summary>Encrypt: locally with the key's public part while the last check allows it, else through Key Vault.</summary>
+internal sealed partial class KeyVaultBackend
+{
+    private LocalKey? _local;
+    private int _localLogged = -1;
+
+    public async ValueTask<EncryptedDek> EncryptAsync(KmsApiVersion api, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
+    {
+        string algorithm = AlgorithmFor(api);
+        // One snapshot for the whole call: the version it encrypts with is the key id it answers with.
+        KeyReference key = _ring.Current ?? throw s_notResolved;
+        if (Volatile.Read(ref _local) is { } local && local.Key.Version == key.Version && local.IsValidAt(_time.GetUtcNow()))
+        {
+            Counters.CountEncrypt(local: true);
+            return EncryptLocally(local, api, algorithm, plaintext.Span);
+        }
+
+        Counters.CountEncrypt(local: false);
+
+        KeyOperationResult result;
+        try
+        {
+            result = await _client.EncryptAsync(key.Name, key.Version, algorithm, plaintext.Span, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not RpcException)
+        {
+            throw ReportFailure(KeyVaultOperation.Encrypt, ex, cancellationToken);
+        }
+
+        // The Go plugin refuses a result from another key than the flags name: data would be stored under a
+        // key_id that does not describe it.
+        string resultHash = KeyReference.Hash(result.KeyId);
+        if (resultHash != key.KeyIdHash)
+        {
+            var mismatch = new RpcException(new Status(StatusCode.FailedPrecondition,
+                $"key id initialized does not match with the key id from encryption result, expected: {key.KeyIdHash}, got: {resultHash} (Key Vault answered for {result.KeyId}, the flags name {key.KeyUrl})"));
+            _health.ReportCall(KeyVaultOutcome.KeyState, mismatch);
+            Counters.CountCall(KeyVaultOperation.Encrypt, KeyVaultOutcome.KeyState);
+            throw mismatch;
+        }
+
+        _health.ReportCall(KeyVaultOutcome.Succeeded, null);
+        Counters.CountCall(KeyVaultOperation.Encrypt, KeyVaultOutcome.Succeeded);
+        byte[] ciphertext = Encoding.ASCII.GetBytes(result.Value);
+        return api == KmsApiVersion.V1Beta1
+            ? new EncryptedDek(ciphertext, key.KeyIdHash, V2Annotations.None)
+            : new EncryptedDek(ciphertext, key.KeyIdHash, V2Annotations.ForKeyVault(result));
+    }
+
+    /// <summary>
+    /// Key Vault's encrypt, done here with the public key: the same ciphertext format and annotations, the date local,
+    /// no request id (there was no request) and the region "local", so stored data shows where it was wrapped.
+    /// </summary>
+    private EncryptedDek EncryptLocally(LocalKey local, KmsApiVersion api, string algorithm, ReadOnlySpan<byte> plaintext)
+    {
+        byte[] ciphertext = local.Encrypt(plaintext, algorithm);
+        return api == KmsApiVersion.V1Beta1
+            ? new EncryptedDek(ciphertext, local.Key.KeyIdHash, V2Annotations.None)
+            : new EncryptedDek(ciphertext, local.Key.KeyIdHash, V2Annotations.ForLocal(_time.GetUtcNow()));
+    }
+
+    private void SetLocalKey(LocalKey? local)
+    {
+        Volatile.Write(ref _local, local);
+        int active = local is null ? 0 : 1;
+        if (_settings.LocalEncrypt && Interlocked.Exchange(ref _localLogged, active) != active)
+        {
+            _log.Write(LogLevel.Info, local is null ? "Encrypt calls Key Vault: the last get-key does not allow local encryption" : "Encrypt runs locally",
+                ("key", local?.Key.KeyUrl ?? _key.KeyUrl));
+        }
+    }
+}
