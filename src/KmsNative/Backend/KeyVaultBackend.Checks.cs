@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Grpc.Core;
 using KmsNative.KeyVault.Client;
+using KmsNative.Kms.Observability;
 
 namespace KmsNative.Backend;
 

@@ -3,6 +3,7 @@ using System.Text;
 using Grpc.Core;
 using KmsNative.KeyVault.Client;
 using KmsNative.Kms;
+using KmsNative.Kms.Observability;
 
 namespace KmsNative.Backend;
 

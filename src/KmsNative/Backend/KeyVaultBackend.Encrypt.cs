@@ -3,6 +3,7 @@ using Grpc.Core;
 using KmsNative.KeyVault.Client;
 using KmsNative.Kms;
 using KmsNative.Kms.Hosting;
+using KmsNative.Kms.Observability;
 
 namespace KmsNative.Backend;
 
