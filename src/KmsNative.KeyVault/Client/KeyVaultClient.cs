@@ -34,6 +34,11 @@ internal sealed class KeyVaultClient
         }
 
         var perRetry = new List<HttpPipelinePolicy>();
+        if (options.Throttled is { } throttled)
+        {
+            perRetry.Add(new ThrottleSignalPolicy(throttled));
+        }
+
         if (options.ProxyTarget is { } target)
         {
             perRetry.Add(new ProxyBearerTokenPolicy(credential, scope));

@@ -53,9 +53,11 @@ internal sealed class DecryptFlights
                 byte[] shared = await flight.Result.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
                 return shared.AsSpan().ToArray(); // the caller's own array: it zeroes it once the response is sent
             }
-            catch (RpcException ex) when (!leader && ex.StatusCode == StatusCode.DeadlineExceeded && !cancellationToken.IsCancellationRequested)
+            catch (RpcException ex) when (!leader && (ex.StatusCode == StatusCode.DeadlineExceeded || ex is KeyVaultRateLimitedException)
+                                          && !cancellationToken.IsCancellationRequested)
             {
-                // The leader's deadline ended the shared call; ours has not: try again.
+                // The leader's deadline ended the shared call (or came before its turn under the rate limit); ours
+                // has not: try again, under our own deadline.
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

@@ -17,12 +17,15 @@ internal sealed partial class KeyVaultBackend
     {
         _ring.AdoptStale(_settings.CheckInterval);
         KeyReference? key = _ring.Current;
+        // The checks wait for their turn like any call, within the check's timeout (the monitor's token).
+        DateTime deadline = _time.GetUtcNow().UtcDateTime + _settings.CheckTimeout;
         string? problem;
         try
         {
             if (!_ring.IsPinned)
             {
                 // Versionless: the latest enabled version, valid now. A failure here proposes nothing.
+                await WaitForTurnAsync(deadline, cancellationToken).ConfigureAwait(false);
                 KeyReference? latest = _ring.SetVersions(await _client.ListKeyVersionsAsync(_key.Name, cancellationToken).ConfigureAwait(false));
                 Counters.CountCall(KeyVaultOperation.ListVersions, KeyVaultOutcome.Succeeded);
                 if (latest is null)
@@ -34,6 +37,7 @@ internal sealed partial class KeyVaultBackend
                 key = latest;
             }
 
+            await WaitForTurnAsync(deadline, cancellationToken).ConfigureAwait(false);
             KeyBundle bundle = await _client.GetKeyAsync(key!.Name, key.Version, cancellationToken).ConfigureAwait(false);
             Counters.CountCall(KeyVaultOperation.GetKey, KeyVaultOutcome.Succeeded);
             problem = KeyCheck.Evaluate(bundle, key.KeyUrl, _time.GetUtcNow());
@@ -56,19 +60,21 @@ internal sealed partial class KeyVaultBackend
 
         if (problem is null && canary && key is not null)
         {
-            problem = await CanaryAsync(key, cancellationToken).ConfigureAwait(false);
+            problem = await CanaryAsync(key, deadline, cancellationToken).ConfigureAwait(false);
         }
 
         _health.ReportCheck(problem is null, problem ?? "ok");
         return problem is null;
     }
 
-    private async Task<string?> CanaryAsync(KeyReference key, CancellationToken cancellationToken)
+    private async Task<string?> CanaryAsync(KeyReference key, DateTime deadline, CancellationToken cancellationToken)
     {
         byte[] dek = RandomNumberGenerator.GetBytes(32);
         try
         {
+            await WaitForTurnAsync(deadline, cancellationToken).ConfigureAwait(false);
             KeyOperationResult wrapped = await _client.EncryptAsync(key.Name, key.Version, KeyVaultAlgorithm.RsaOaep256, dek, cancellationToken).ConfigureAwait(false);
+            await WaitForTurnAsync(deadline, cancellationToken).ConfigureAwait(false);
             KeyOperationResult unwrapped = await _client.DecryptAsync(key.Name, key.Version, KeyVaultAlgorithm.RsaOaep256, wrapped.Value, cancellationToken).ConfigureAwait(false);
             if (!Base64UrlCodec.TryDecode(unwrapped.Value, out byte[] plaintext) || !CryptographicOperations.FixedTimeEquals(plaintext, dek))
             {

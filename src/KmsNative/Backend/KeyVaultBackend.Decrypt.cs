@@ -20,7 +20,11 @@ internal sealed partial class KeyVaultBackend
     /// refused the ciphertext, the other enabled versions newest first, whose answer counts only when it is a plausible
     /// DEK (<see cref="IsPlausibleDek"/>), so RSA1_5's chance success with a wrong key is not returned as a plaintext.
     /// </para>
-    public async ValueTask<byte[]> DecryptAsync(KmsApiVersion api, DecryptInput input, CancellationToken cancellationToken)
+    public ValueTask<byte[]> DecryptAsync(KmsApiVersion api, DecryptInput input, CancellationToken cancellationToken) =>
+        DecryptAsync(api, input, DateTime.MaxValue, cancellationToken);
+
+    /// <inheritdoc cref="DecryptAsync(KmsApiVersion, DecryptInput, CancellationToken)"/>
+    public async ValueTask<byte[]> DecryptAsync(KmsApiVersion api, DecryptInput input, DateTime deadline, CancellationToken cancellationToken)
     {
         KeyReference? key = null;
         if (api == KmsApiVersion.V2)
@@ -32,7 +36,7 @@ internal sealed partial class KeyVaultBackend
 
             if (!_ring.TryFind(input.KeyId, out key))
             {
-                key = await FindAfterRefreshAsync(input.KeyId, cancellationToken).ConfigureAwait(false);
+                key = await FindAfterRefreshAsync(input.KeyId, deadline, cancellationToken).ConfigureAwait(false);
             }
 
             V2Annotations.Validate(input);
@@ -54,10 +58,10 @@ internal sealed partial class KeyVaultBackend
 
         if (api == KmsApiVersion.V2)
         {
-            return await DecryptSharedAsync(cacheKey, key, algorithm, input.Ciphertext, cancellationToken).ConfigureAwait(false);
+            return await DecryptSharedAsync(cacheKey, key, algorithm, input.Ciphertext, deadline, cancellationToken).ConfigureAwait(false);
         }
 
-        return await DecryptV1Async(cacheKey, key, input.Ciphertext, cancellationToken).ConfigureAwait(false);
+        return await DecryptV1Async(cacheKey, key, input.Ciphertext, deadline, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -67,11 +71,11 @@ internal sealed partial class KeyVaultBackend
     /// </summary>
     internal static bool IsPlausibleDek(ReadOnlySpan<byte> plaintext) => plaintext.Length == 32;
 
-    private async Task<KeyReference> FindAfterRefreshAsync(string keyId, CancellationToken cancellationToken)
+    private async Task<KeyReference> FindAfterRefreshAsync(string keyId, DateTime deadline, CancellationToken cancellationToken)
     {
         if (_ring.TryStartRefresh())
         {
-            await RefreshVersionsAsync(cancellationToken).ConfigureAwait(false);
+            await RefreshVersionsAsync(deadline, cancellationToken).ConfigureAwait(false);
         }
 
         if (_ring.TryFind(keyId, out KeyReference key))
@@ -84,10 +88,11 @@ internal sealed partial class KeyVaultBackend
     }
 
     /// <summary>List versions for Decrypt; a failure leaves the known versions as they were (it is not a rotation).</summary>
-    private async Task RefreshVersionsAsync(CancellationToken cancellationToken)
+    private async Task RefreshVersionsAsync(DateTime deadline, CancellationToken cancellationToken)
     {
         try
         {
+            await WaitForTurnAsync(deadline, cancellationToken).ConfigureAwait(false);
             _ring.SetVersions(await _client.ListKeyVersionsAsync(_key.Name, cancellationToken).ConfigureAwait(false));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -96,7 +101,7 @@ internal sealed partial class KeyVaultBackend
         }
     }
 
-    private async Task<byte[]> DecryptV1Async(DekCacheKey cacheKey, KeyReference current, ReadOnlyMemory<byte> ciphertext, CancellationToken cancellationToken)
+    private async Task<byte[]> DecryptV1Async(DekCacheKey cacheKey, KeyReference current, ReadOnlyMemory<byte> ciphertext, DateTime deadline, CancellationToken cancellationToken)
     {
         // A DEK an older version unwrapped earlier is in the cache under that version.
         foreach (KeyReference other in _ring.OthersNewestFirst(current))
@@ -109,13 +114,13 @@ internal sealed partial class KeyVaultBackend
 
         try
         {
-            return await DecryptSharedAsync(cacheKey, current, KeyVaultAlgorithm.Rsa15, ciphertext, cancellationToken).ConfigureAwait(false);
+            return await DecryptSharedAsync(cacheKey, current, KeyVaultAlgorithm.Rsa15, ciphertext, deadline, cancellationToken).ConfigureAwait(false);
         }
         catch (RpcException refused) when (refused.StatusCode == StatusCode.InvalidArgument)
         {
             if (_ring.TryStartRefresh())
             {
-                await RefreshVersionsAsync(cancellationToken).ConfigureAwait(false);
+                await RefreshVersionsAsync(deadline, cancellationToken).ConfigureAwait(false);
             }
 
             foreach (KeyReference other in _ring.OthersNewestFirst(current))
@@ -123,7 +128,7 @@ internal sealed partial class KeyVaultBackend
                 byte[] plaintext;
                 try
                 {
-                    plaintext = await DecryptRemoteAsync(other, KeyVaultAlgorithm.Rsa15, ciphertext, cancellationToken).ConfigureAwait(false);
+                    plaintext = await DecryptRemoteAsync(other, KeyVaultAlgorithm.Rsa15, ciphertext, deadline, cancellationToken).ConfigureAwait(false);
                 }
                 catch (RpcException ex) when (ex.StatusCode == StatusCode.InvalidArgument)
                 {
@@ -144,23 +149,24 @@ internal sealed partial class KeyVaultBackend
     }
 
     /// <summary>One Key Vault decrypt for every concurrent miss of <paramref name="key"/>; its success is cached.</summary>
-    private Task<byte[]> DecryptSharedAsync(DekCacheKey key, KeyReference version, string algorithm, ReadOnlyMemory<byte> ciphertext, CancellationToken cancellationToken) =>
+    private Task<byte[]> DecryptSharedAsync(DekCacheKey key, KeyReference version, string algorithm, ReadOnlyMemory<byte> ciphertext, DateTime deadline, CancellationToken cancellationToken) =>
         _flights.RunAsync(key, async leaderToken =>
         {
-            byte[] plaintext = await DecryptRemoteAsync(version, algorithm, ciphertext, leaderToken).ConfigureAwait(false);
+            byte[] plaintext = await DecryptRemoteAsync(version, algorithm, ciphertext, deadline, leaderToken).ConfigureAwait(false);
             _cache.Add(key, plaintext);
             return plaintext;
         }, cancellationToken);
 
-    private async Task<byte[]> DecryptRemoteAsync(KeyReference key, string algorithm, ReadOnlyMemory<byte> ciphertextBytes, CancellationToken cancellationToken)
+    private async Task<byte[]> DecryptRemoteAsync(KeyReference key, string algorithm, ReadOnlyMemory<byte> ciphertextBytes, DateTime deadline, CancellationToken cancellationToken)
     {
         string ciphertext = Encoding.ASCII.GetString(ciphertextBytes.Span);
         KeyOperationResult result;
         try
         {
+            await WaitForTurnAsync(deadline, cancellationToken).ConfigureAwait(false);
             result = await _client.DecryptAsync(key.Name, key.Version, algorithm, ciphertext, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not RpcException)
+        catch (Exception ex) when (IsReportable(ex))
         {
             // A bad ciphertext (InvalidArgument) is classified Rejected: it says nothing about the vault's health.
             throw ReportFailure(KeyVaultOperation.Decrypt, ex, cancellationToken);

@@ -13,7 +13,10 @@ internal sealed partial class KeyVaultBackend
     private LocalKey? _local;
     private int _localLogged = -1;
 
-    public async ValueTask<EncryptedDek> EncryptAsync(KmsApiVersion api, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken)
+    public ValueTask<EncryptedDek> EncryptAsync(KmsApiVersion api, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken) =>
+        EncryptAsync(api, plaintext, DateTime.MaxValue, cancellationToken);
+
+    public async ValueTask<EncryptedDek> EncryptAsync(KmsApiVersion api, ReadOnlyMemory<byte> plaintext, DateTime deadline, CancellationToken cancellationToken)
     {
         string algorithm = AlgorithmFor(api);
         // One snapshot for the whole call: the version it encrypts with is the key id it answers with.
@@ -29,9 +32,10 @@ internal sealed partial class KeyVaultBackend
         KeyOperationResult result;
         try
         {
+            await WaitForTurnAsync(deadline, cancellationToken).ConfigureAwait(false);
             result = await _client.EncryptAsync(key.Name, key.Version, algorithm, plaintext.Span, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not RpcException)
+        catch (Exception ex) when (IsReportable(ex))
         {
             throw ReportFailure(KeyVaultOperation.Encrypt, ex, cancellationToken);
         }

@@ -26,8 +26,13 @@ internal sealed partial class KeyVaultBackend : IKmsBackend, IDisposable
     private readonly DekCache _cache;
     private readonly DecryptFlights _flights = new();
     private readonly IKmsLog _log;
+    private readonly KeyVaultRateLimiter? _limiter;
 
-    public KeyVaultBackend(KeyVaultClient client, KeyReference key, TimeProvider time, IKmsLog log, BackendSettings? settings = null)
+    /// <param name="limiter">
+    /// Shared with the client's 429 signal (<see cref="KeyVaultClientOptions.Throttled"/>); null makes one from
+    /// <see cref="BackendSettings.KeyVaultRateLimit"/> that no 429 slows (tests), or none when that is 0.
+    /// </param>
+    public KeyVaultBackend(KeyVaultClient client, KeyReference key, TimeProvider time, IKmsLog log, BackendSettings? settings = null, KeyVaultRateLimiter? limiter = null)
     {
         settings ??= new BackendSettings();
         _client = client;
@@ -39,6 +44,7 @@ internal sealed partial class KeyVaultBackend : IKmsBackend, IDisposable
         _health = new KeyVaultHealth(time, log, key.KeyUrl, settings);
         _monitor = new KeyVaultMonitor(time, settings, CheckAsync);
         _cache = new DekCache(settings.DekCacheSize, settings.DekCacheTtl, time);
+        _limiter = limiter ?? (settings.KeyVaultRateLimit > 0 ? new KeyVaultRateLimiter(settings.KeyVaultRateLimit, time) : null);
         Counters = new BackendCounters(_cache, _ring);
     }
 
@@ -51,6 +57,8 @@ internal sealed partial class KeyVaultBackend : IKmsBackend, IDisposable
     internal DekCache Cache => _cache;
 
     internal KeyRing Ring => _ring;
+
+    internal KeyVaultRateLimiter? Limiter => _limiter;
 
     /// <summary>For the metrics endpoint.</summary>
     public BackendCounters Counters { get; }
@@ -80,6 +88,17 @@ internal sealed partial class KeyVaultBackend : IKmsBackend, IDisposable
 
     /// <summary>From state only: no Key Vault call, no wait. Completes synchronously.</summary>
     public ValueTask<BackendStatus> GetStatusAsync(CancellationToken cancellationToken) => ValueTask.FromResult(_health.ToStatus(_ring.CurrentForStatus()?.KeyIdHash ?? ""));
+
+    /// <summary>
+    /// Every Key Vault call waits here for its turn under the rate limit (cache hits and local encrypts never get this
+    /// far). Synchronous and allocation-free when a slot is free or there is no limit.
+    /// </summary>
+    private ValueTask WaitForTurnAsync(DateTime deadline, CancellationToken cancellationToken) =>
+        _limiter?.AcquireAsync(deadline, cancellationToken) ?? ValueTask.CompletedTask;
+
+    // A call's own failures, including a refused turn (KeyVaultRateLimitedException, UNAVAILABLE), are reported;
+    // an RpcException the backend itself raised earlier is passed through as it is.
+    private static bool IsReportable(Exception exception) => exception is not RpcException or KeyVaultRateLimitedException;
 
     private RpcException ReportFailure(KeyVaultOperation operation, Exception exception, CancellationToken cancellationToken)
     {

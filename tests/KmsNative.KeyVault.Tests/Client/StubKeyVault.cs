@@ -44,6 +44,14 @@ internal sealed class StubKeyVault : HttpMessageHandler
     /// <summary>When set, answers every request with this status and Key Vault error body.</summary>
     public (HttpStatusCode Status, string Code, string Message)? Failure { get; set; }
 
+    /// <summary>How many requests <see cref="Failure"/> answers before the vault works again (default: all).</summary>
+    public int FailuresLeft { get => Volatile.Read(ref _failuresLeft); set => Volatile.Write(ref _failuresLeft, value); }
+
+    private int _failuresLeft = int.MaxValue;
+
+    /// <summary>A Retry-After header value on <see cref="Failure"/> answers.</summary>
+    public string? RetryAfter { get; set; }
+
     public bool Enabled { get; set; } = true;
 
     /// <summary>When true, no request is answered until its caller gives up (a vault that has stopped answering).</summary>
@@ -75,9 +83,15 @@ internal sealed class StubKeyVault : HttpMessageHandler
             await Task.Delay(Timeout.Infinite, cancellationToken);
         }
 
-        if (Failure is { } failure)
+        if (Failure is { } failure && Interlocked.Decrement(ref _failuresLeft) >= 0)
         {
-            return Json(failure.Status, $$$"""{"error":{"code":"{{{failure.Code}}}","message":"{{{failure.Message}}}"}}""");
+            HttpResponseMessage failed = Json(failure.Status, $$$"""{"error":{"code":"{{{failure.Code}}}","message":"{{{failure.Message}}}"}}""");
+            if (RetryAfter is { } retryAfter)
+            {
+                failed.Headers.TryAddWithoutValidation("Retry-After", retryAfter);
+            }
+
+            return failed;
         }
 
         string path = request.RequestUri.AbsolutePath;
