@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Grpc.Core;
 using KmsNative.KeyVault.Client;
@@ -41,6 +42,11 @@ internal sealed partial class KeyVaultBackend
             KeyBundle bundle = await _client.GetKeyAsync(key!.Name, key.Version, cancellationToken).ConfigureAwait(false);
             Counters.CountCall(KeyVaultOperation.GetKey, KeyVaultOutcome.Succeeded);
             problem = KeyCheck.Evaluate(bundle, key.KeyUrl, _time.GetUtcNow());
+            if (PlaintextLimit.From(key.Version, bundle) is { } limit)
+            {
+                Volatile.Write(ref _limitBox, new StrongBox<PlaintextLimit>(limit));
+            }
+
             SetLocalKey(problem is null && _settings.LocalEncrypt ? LocalKey.From(key, bundle) : null);
             if (problem is null && !_ring.IsPinned)
             {

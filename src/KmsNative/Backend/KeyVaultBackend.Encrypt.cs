@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Grpc.Core;
 using KmsNative.KeyVault.Client;
@@ -11,6 +12,8 @@ namespace KmsNative.Backend;
 internal sealed partial class KeyVaultBackend
 {
     private LocalKey? _local;
+    // The modulus size from the last get-key, in a box so readers see a whole value without a lock.
+    private StrongBox<PlaintextLimit>? _limitBox;
     private int _localLogged = -1;
 
     public ValueTask<EncryptedDek> EncryptAsync(KmsApiVersion api, ReadOnlyMemory<byte> plaintext, CancellationToken cancellationToken) =>
@@ -21,6 +24,7 @@ internal sealed partial class KeyVaultBackend
         string algorithm = AlgorithmFor(api);
         // One snapshot for the whole call: the version it encrypts with is the key id it answers with.
         KeyReference key = _ring.Current ?? throw s_notResolved;
+        CheckPlaintextSize(plaintext.Length, algorithm, key);
         if (Volatile.Read(ref _local) is { } local && local.Key.Version == key.Version && local.IsValidAt(_time.GetUtcNow()))
         {
             Counters.CountEncrypt(local: true);
@@ -70,6 +74,13 @@ internal sealed partial class KeyVaultBackend
         return api == KmsApiVersion.V1Beta1
             ? new EncryptedDek(ciphertext, local.Key.KeyIdHash, V2Annotations.None)
             : new EncryptedDek(ciphertext, local.Key.KeyIdHash, V2Annotations.ForLocal(_time.GetUtcNow()));
+    }
+
+    private void CheckPlaintextSize(int length, string algorithm, KeyReference key)
+    {
+        PlaintextLimit? known = Volatile.Read(ref _limitBox)?.Value;
+        int modulusBytes = known is { } limit && limit.Version == key.Version ? limit.ModulusBytes : PlaintextLimit.LargestModulusBytes;
+        PlaintextLimit.Check(length, modulusBytes, algorithm, key.KeyUrl);
     }
 
     private void SetLocalKey(LocalKey? local)
