@@ -46,7 +46,7 @@ internal sealed class KeyVaultClient
         }
         else
         {
-            perRetry.Add(new BearerTokenAuthenticationPolicy(credential, scope));
+            perRetry.Add(new KeyVaultBearerTokenPolicy(credential, scope));
         }
 
         _pipeline = HttpPipelineBuilder.Build(options, perCallPolicies: [], perRetryPolicies: [.. perRetry], new ResponseClassifier());

@@ -86,6 +86,12 @@ internal sealed class StubKeyVault : HttpMessageHandler
         if (Failure is { } failure && Interlocked.Decrement(ref _failuresLeft) >= 0)
         {
             HttpResponseMessage failed = Json(failure.Status, $$$"""{"error":{"code":"{{{failure.Code}}}","message":"{{{failure.Message}}}"}}""");
+            if (failure.Status == HttpStatusCode.Unauthorized)
+            {
+                // Key Vault's challenge on every 401.
+                failed.Headers.TryAddWithoutValidation("WWW-Authenticate", "Bearer authorization=\"https://login.microsoftonline.com/tenant\", resource=\"https://vault.azure.net\"");
+            }
+
             if (RetryAfter is { } retryAfter)
             {
                 failed.Headers.TryAddWithoutValidation("Retry-After", retryAfter);
@@ -191,10 +197,18 @@ internal sealed class StaticTokenCredential(string token = "test-token") : Token
 {
     public int Requests { get; private set; }
 
+    /// <summary>Requests that carried claims (a forced refresh).</summary>
+    public int ClaimsRequests { get; private set; }
+
     public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken)
     {
         Requests++;
-        return new AccessToken(token, DateTimeOffset.UtcNow.AddHours(1));
+        if (requestContext.Claims is not null)
+        {
+            ClaimsRequests++;
+        }
+
+        return new AccessToken(token + (Requests == 1 ? "" : "-" + Requests), DateTimeOffset.UtcNow.AddHours(1));
     }
 
     public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
