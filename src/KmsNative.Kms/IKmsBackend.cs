@@ -28,6 +28,18 @@ internal interface IKmsBackend
 
     /// <summary>Returns the plaintext in a new array that the caller owns and must zero.</summary>
     ValueTask<byte[]> DecryptAsync(KmsApiVersion api, DecryptInput input, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The services call these, with the call's deadline (UTC, <see cref="DateTime.MaxValue"/> when none), so a backend
+    /// that queues (the Key Vault rate limit) can fail at once with UNAVAILABLE when its turn would come too late,
+    /// instead of waiting into a DEADLINE_EXCEEDED. The token still ends the call at the deadline either way.
+    /// </summary>
+    ValueTask<EncryptedDek> EncryptAsync(KmsApiVersion api, ReadOnlyMemory<byte> plaintext, DateTime deadline, CancellationToken cancellationToken) =>
+        EncryptAsync(api, plaintext, cancellationToken);
+
+    /// <inheritdoc cref="EncryptAsync(KmsApiVersion, ReadOnlyMemory{byte}, DateTime, CancellationToken)"/>
+    ValueTask<byte[]> DecryptAsync(KmsApiVersion api, DecryptInput input, DateTime deadline, CancellationToken cancellationToken) =>
+        DecryptAsync(api, input, cancellationToken);
 }
 
 /// <summary>Which KMS API a call came through: it picks the algorithm (the Go plugin: RSA1_5 for v1beta1, RSA-OAEP-256 for v2).</summary>

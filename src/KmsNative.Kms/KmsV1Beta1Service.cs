@@ -73,7 +73,7 @@ internal sealed class KmsV1Beta1Service : KeyManagementService.KeyManagementServ
             throw new RpcException(new Status(StatusCode.InvalidArgument, "plain is empty"));
         }
 
-        EncryptedDek result = await _backend.EncryptAsync(KmsApiVersion.V1Beta1, request.Plain.Memory, context.CancellationToken).ConfigureAwait(false);
+        EncryptedDek result = await _backend.EncryptAsync(KmsApiVersion.V1Beta1, request.Plain.Memory, context.Deadline, context.CancellationToken).ConfigureAwait(false);
         return new EncryptResponse { Cipher = UnsafeByteOperations.UnsafeWrap(result.Ciphertext) };
     }
 
@@ -85,7 +85,7 @@ internal sealed class KmsV1Beta1Service : KeyManagementService.KeyManagementServ
         }
 
         var input = new DecryptInput(request.Cipher.Memory, "", s_noAnnotations);
-        byte[] plaintext = await _backend.DecryptAsync(KmsApiVersion.V1Beta1, input, context.CancellationToken).ConfigureAwait(false);
+        byte[] plaintext = await _backend.DecryptAsync(KmsApiVersion.V1Beta1, input, context.Deadline, context.CancellationToken).ConfigureAwait(false);
         return new DecryptResponse { Plain = UnsafeByteOperations.UnsafeWrap(plaintext) };
     }
 

@@ -84,7 +84,7 @@ internal sealed class KmsV2Service : KeyManagementService.KeyManagementServiceBa
             throw new RpcException(new Status(StatusCode.InvalidArgument, "plaintext is empty"));
         }
 
-        EncryptedDek result = await _backend.EncryptAsync(KmsApiVersion.V2, request.Plaintext.Memory, context.CancellationToken).ConfigureAwait(false);
+        EncryptedDek result = await _backend.EncryptAsync(KmsApiVersion.V2, request.Plaintext.Memory, context.Deadline, context.CancellationToken).ConfigureAwait(false);
         var response = new EncryptResponse
         {
             Ciphertext = UnsafeByteOperations.UnsafeWrap(result.Ciphertext),
@@ -106,7 +106,7 @@ internal sealed class KmsV2Service : KeyManagementService.KeyManagementServiceBa
         }
 
         var input = new DecryptInput(request.Ciphertext.Memory, request.KeyId, request.Annotations);
-        byte[] plaintext = await _backend.DecryptAsync(KmsApiVersion.V2, input, context.CancellationToken).ConfigureAwait(false);
+        byte[] plaintext = await _backend.DecryptAsync(KmsApiVersion.V2, input, context.Deadline, context.CancellationToken).ConfigureAwait(false);
         // No copy: the server zeroes this array once the response is serialized (ISensitiveMessage).
         return new DecryptResponse { Plaintext = UnsafeByteOperations.UnsafeWrap(plaintext) };
     }

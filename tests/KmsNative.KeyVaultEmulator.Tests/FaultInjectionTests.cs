@@ -43,6 +43,8 @@ public sealed class FaultInjectionTests(EmulatorFixture emulator) : IClassFixtur
         JsonElement counters = await emulator.AdminAsync(HttpMethod.Get, "/_emulator/counters");
         Assert.Equal(3, counters.GetProperty("requests").GetProperty("encrypt").GetInt64());
         Assert.Equal(2, counters.GetProperty("faulted").GetProperty("encrypt").GetInt64());
+        // Every request since the reset, token requests included, in one second or spread over several.
+        Assert.InRange(counters.GetProperty("peakPerSecond").GetInt64(), 1, counters.GetProperty("requests").EnumerateObject().Sum(p => p.Value.GetInt64()));
     }
 
     [Fact]

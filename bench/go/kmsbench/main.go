@@ -48,6 +48,8 @@ func main() {
 		runBodies(os.Args[2:])
 	case "summary":
 		runSummary(os.Args[2:])
+	case "coldstart":
+		runColdStart(os.Args[2:])
 	case "load":
 		runLoad(os.Args[2:])
 	default:

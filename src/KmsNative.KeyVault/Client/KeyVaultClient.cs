@@ -34,6 +34,11 @@ internal sealed class KeyVaultClient
         }
 
         var perRetry = new List<HttpPipelinePolicy>();
+        if (options.Throttled is { } throttled)
+        {
+            perRetry.Add(new ThrottleSignalPolicy(throttled));
+        }
+
         if (options.ProxyTarget is { } target)
         {
             perRetry.Add(new ProxyBearerTokenPolicy(credential, scope));
@@ -41,7 +46,7 @@ internal sealed class KeyVaultClient
         }
         else
         {
-            perRetry.Add(new BearerTokenAuthenticationPolicy(credential, scope));
+            perRetry.Add(new KeyVaultBearerTokenPolicy(credential, scope));
         }
 
         _pipeline = HttpPipelineBuilder.Build(options, perCallPolicies: [], perRetryPolicies: [.. perRetry], new ResponseClassifier());

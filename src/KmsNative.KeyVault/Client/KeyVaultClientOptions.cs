@@ -30,4 +30,7 @@ internal sealed class KeyVaultClientOptions : ClientOptions
     /// the proxy's plain-HTTP URL; Key Vault's key ids stay the real ones.
     /// </summary>
     public string? ProxyTarget { get; init; }
+
+    /// <summary>Called on every 429 attempt with the wait Key Vault asked for (null when it named none): the rate limit slows down.</summary>
+    public Action<TimeSpan?>? Throttled { get; init; }
 }

@@ -6,7 +6,8 @@ namespace KmsNative.KeyVault.Client;
 /// <summary>
 /// Bearer tokens over plain HTTP, for proxy mode only: the Go plugin sends Key Vault requests to the AKS proxy as
 /// http://{proxy}/{vault-host}/…, and Azure.Core's <see cref="BearerTokenAuthenticationPolicy"/> refuses non-TLS
-/// endpoints. Caches the token and renews it 5 minutes before it expires (as adal did for the Go plugin).
+/// endpoints. Caches the token and renews it 5 minutes before it expires (as adal did for the Go plugin). A 401 drops
+/// the cached token and tries once more with a fresh one, as <see cref="KeyVaultBearerTokenPolicy"/> does.
 /// </summary>
 #pragma warning disable CA1001 // the semaphore never creates its wait handle, so there is nothing to dispose; the pipeline lives as long as the process
 internal sealed class ProxyBearerTokenPolicy : HttpPipelinePolicy
@@ -30,6 +31,32 @@ internal sealed class ProxyBearerTokenPolicy : HttpPipelinePolicy
         AccessToken token = await GetTokenAsync(message.CancellationToken).ConfigureAwait(false);
         message.Request.Headers.SetValue(HttpHeader.Names.Authorization, "Bearer " + token.Token);
         await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
+        if (message.Response.Status == 401)
+        {
+            token = await RefreshAsync(token, message).ConfigureAwait(false);
+            message.Request.Headers.SetValue(HttpHeader.Names.Authorization, "Bearer " + token.Token);
+            await ProcessNextAsync(message, pipeline).ConfigureAwait(false);
+        }
+    }
+
+    // Replaces the refused token unless a concurrent 401 already did.
+    private async ValueTask<AccessToken> RefreshAsync(AccessToken refused, HttpMessage message)
+    {
+        await _refresh.WaitAsync(message.CancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_token.Token is null || _token.Token == refused.Token)
+            {
+                _token = await _credential.GetTokenAsync(
+                    KeyVaultBearerTokenPolicy.ForceRefresh([.. _context.Scopes], message.Request.ClientRequestId), message.CancellationToken).ConfigureAwait(false);
+            }
+
+            return _token;
+        }
+        finally
+        {
+            _refresh.Release();
+        }
     }
 
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>

@@ -29,29 +29,36 @@ internal sealed class KeyVaultRequestMetrics
         KeyVaultOperation.Encrypt => "encrypt",
         KeyVaultOperation.Decrypt => "decrypt",
         KeyVaultOperation.GetKey => "get_key",
+        KeyVaultOperation.ListVersions => "list_versions",
         _ => "other",
     };
 
+    /// <summary>The exposition's outcome labels, in the order they are written (docs/operations.md).</summary>
+    public static readonly string[] OutcomeLabels = ["success", "throttled", "auth_error", "client_error", "server_error", "transport_error", "cancelled"];
+
+    /// <summary>Several outcomes share a label: the exposition keeps the coarse classes it has always had.</summary>
     public static string Label(KeyVaultOutcome outcome) => outcome switch
     {
-        KeyVaultOutcome.Success => "success",
+        KeyVaultOutcome.Succeeded => "success",
         KeyVaultOutcome.Throttled => "throttled",
-        KeyVaultOutcome.AuthError => "auth_error",
-        KeyVaultOutcome.ClientError => "client_error",
-        KeyVaultOutcome.ServerError => "server_error",
-        KeyVaultOutcome.TransportError => "transport_error",
-        _ => "cancelled",
+        KeyVaultOutcome.Unauthenticated or KeyVaultOutcome.PermissionDenied => "auth_error",
+        KeyVaultOutcome.Unavailable => "server_error",
+        KeyVaultOutcome.NoResponse => "transport_error",
+        KeyVaultOutcome.DeadlineExceeded => "cancelled",
+        _ => "client_error",
     };
 
-    /// <summary>Maps an HTTP status (0 = no response) to an outcome.</summary>
+    /// <summary>Maps one HTTP attempt's status (0 = no response) to an outcome.</summary>
     public static KeyVaultOutcome Classify(int httpStatus) => httpStatus switch
     {
-        0 => KeyVaultOutcome.TransportError,
-        >= 200 and < 300 => KeyVaultOutcome.Success,
+        0 => KeyVaultOutcome.NoResponse,
+        >= 200 and < 300 => KeyVaultOutcome.Succeeded,
         429 => KeyVaultOutcome.Throttled,
-        401 or 403 => KeyVaultOutcome.AuthError,
-        >= 500 => KeyVaultOutcome.ServerError,
-        _ => KeyVaultOutcome.ClientError,
+        401 => KeyVaultOutcome.Unauthenticated,
+        403 => KeyVaultOutcome.PermissionDenied,
+        404 or 409 => KeyVaultOutcome.KeyState,
+        >= 500 => KeyVaultOutcome.Unavailable,
+        _ => KeyVaultOutcome.Rejected,
     };
 
     public void Record(KeyVaultOperation operation, KeyVaultOutcome outcome, long elapsedTicks)
@@ -61,6 +68,21 @@ internal sealed class KeyVaultRequestMetrics
     }
 
     public long Count(KeyVaultOperation operation, KeyVaultOutcome outcome) => Volatile.Read(ref _counts[(int)operation, (int)outcome]);
+
+    /// <summary>The attempts whose outcome is written with <paramref name="label"/>.</summary>
+    public long Count(KeyVaultOperation operation, string label)
+    {
+        long sum = 0;
+        for (var outcome = (KeyVaultOutcome)0; outcome < KeyVaultOutcome.Count; outcome++)
+        {
+            if (Label(outcome) == label)
+            {
+                sum += Count(operation, outcome);
+            }
+        }
+
+        return sum;
+    }
 
     public Histogram Duration(KeyVaultOperation operation) => _durations[(int)operation];
 }

@@ -34,12 +34,12 @@ internal sealed class KmsMetrics
         writer.Header(KeyVaultRequestMetrics.CountName, "counter", "Key Vault HTTP requests (each retry counts), by operation and outcome.");
         for (var operation = (KeyVaultOperation)0; operation < KeyVaultOperation.Count; operation++)
         {
-            for (var outcome = (KeyVaultOutcome)0; outcome < KeyVaultOutcome.Count; outcome++)
+            foreach (string outcome in KeyVaultRequestMetrics.OutcomeLabels)
             {
                 long count = KeyVault.Count(operation, outcome);
                 if (count > 0)
                 {
-                    writer.Sample(KeyVaultRequestMetrics.CountName, [("operation", KeyVaultRequestMetrics.Label(operation)), ("outcome", KeyVaultRequestMetrics.Label(outcome))], count);
+                    writer.Sample(KeyVaultRequestMetrics.CountName, [("operation", KeyVaultRequestMetrics.Label(operation)), ("outcome", outcome)], count);
                 }
             }
         }

@@ -1,3 +1,5 @@
+using KmsNative.Kms.Observability;
+
 namespace KmsNative.Backend;
 
 /// <summary>
@@ -8,9 +10,9 @@ namespace KmsNative.Backend;
 /// </summary>
 internal sealed class BackendCounters
 {
-    private static readonly int s_outcomes = Enum.GetValues<KeyVaultOutcome>().Length;
+    private const int Outcomes = (int)KeyVaultOutcome.Count;
 
-    private readonly long[] _calls = new long[Enum.GetValues<KeyVaultOperation>().Length * s_outcomes];
+    private readonly long[] _calls = new long[(int)KeyVaultOperation.Count * Outcomes];
     private readonly DekCache _cache;
     private readonly KeyRing _ring;
     private long _localEncrypts;
@@ -23,15 +25,26 @@ internal sealed class BackendCounters
     }
 
     public void CountCall(KeyVaultOperation operation, KeyVaultOutcome outcome) =>
-        Interlocked.Increment(ref _calls[((int)operation * s_outcomes) + (int)outcome]);
+        Interlocked.Increment(ref _calls[((int)operation * Outcomes) + (int)outcome]);
 
     public void CountEncrypt(bool local) => Interlocked.Increment(ref local ? ref _localEncrypts : ref _remoteEncrypts);
 
     public long Calls(KeyVaultOperation operation, KeyVaultOutcome outcome) =>
-        Interlocked.Read(ref _calls[((int)operation * s_outcomes) + (int)outcome]);
+        Interlocked.Read(ref _calls[((int)operation * Outcomes) + (int)outcome]);
 
     /// <summary>Key Vault calls that ended in 429 after every retry, all operations.</summary>
-    public long Throttled => Enum.GetValues<KeyVaultOperation>().Sum(operation => Calls(operation, KeyVaultOutcome.Throttled));
+    public long Throttled => Sum(KeyVaultOutcome.Throttled);
+
+    private long Sum(KeyVaultOutcome outcome)
+    {
+        long sum = 0;
+        for (var operation = (KeyVaultOperation)0; operation < KeyVaultOperation.Count; operation++)
+        {
+            sum += Calls(operation, outcome);
+        }
+
+        return sum;
+    }
 
     public long LocalEncrypts => Interlocked.Read(ref _localEncrypts);
 
@@ -49,13 +62,4 @@ internal sealed class BackendCounters
 
     /// <summary>The version Encrypt uses ("" until a versionless key is resolved).</summary>
     public string CurrentKeyVersion => _ring.Current?.Version ?? "";
-}
-
-/// <summary>The Key Vault operations the backend makes.</summary>
-internal enum KeyVaultOperation
-{
-    Encrypt,
-    Decrypt,
-    GetKey,
-    ListVersions,
 }

@@ -15,6 +15,9 @@ internal sealed record BackendSettings
     /// <summary>Encrypt with the key's public part, without Key Vault, while the last check allows it (--local-encrypt).</summary>
     public bool LocalEncrypt { get; init; } = true;
 
+    /// <summary>Key Vault calls a second at most (--keyvault-rate-limit; <see cref="KeyVaultRateLimiter"/>); 0 is no limit.</summary>
+    public int KeyVaultRateLimit { get; init; }
+
     /// <summary>Between key checks (get key; in versionless mode also list versions) while healthy: --key-recheck-interval.</summary>
     public TimeSpan CheckInterval { get; init; } = TimeSpan.FromMinutes(5);
 

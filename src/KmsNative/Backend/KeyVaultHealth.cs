@@ -1,6 +1,7 @@
 using Grpc.Core;
 using KmsNative.Kms;
 using KmsNative.Kms.Hosting;
+using KmsNative.Kms.Observability;
 
 namespace KmsNative.Backend;
 

@@ -33,7 +33,13 @@ internal static class KeyVaultSetup
 
         // Proxy mode sends Key Vault calls to http://{proxy}/{vault host}/; the key id stays the unproxied one.
         Uri clientUri = proxy?.GetProxiedVaultUri(vaultUri) ?? vaultUri;
-        var clientOptions = new KeyVaultClientOptions(version) { ProxyTarget = proxy is null ? null : ProxySettings.KeyVaultTarget };
+        // One limiter for the backend (which waits on it) and the client (whose 429s slow it down).
+        KeyVaultRateLimiter? limiter = options.KeyVaultRateLimit > 0 ? new KeyVaultRateLimiter(options.KeyVaultRateLimit, TimeProvider.System) : null;
+        var clientOptions = new KeyVaultClientOptions(version)
+        {
+            ProxyTarget = proxy is null ? null : ProxySettings.KeyVaultTarget,
+            Throttled = limiter is null ? null : limiter.OnThrottled,
+        };
         if (metrics is not null)
         {
             clientOptions.AddPolicy(new Observability.KeyVaultMetricsPolicy(metrics), HttpPipelinePosition.PerRetry);
@@ -41,8 +47,12 @@ internal static class KeyVaultSetup
 
         var client = new KeyVaultClient(clientUri, credential, cloud.TokenScope, clientOptions, transport);
         var key = new KeyReference(vaultUri, options.KeyName, options.KeyVersion);
-        var settings = new BackendSettings { DekCacheSize = options.DekCacheSize, DekCacheTtl = options.DekCacheTtl, CheckInterval = options.KeyRecheckInterval, LocalEncrypt = options.LocalEncrypt };
-        return new Result(new KeyVaultBackend(client, key, TimeProvider.System, log, settings), key, description, clientUri);
+        var settings = new BackendSettings
+        {
+            DekCacheSize = options.DekCacheSize, DekCacheTtl = options.DekCacheTtl, CheckInterval = options.KeyRecheckInterval, LocalEncrypt = options.LocalEncrypt,
+            KeyVaultRateLimit = options.KeyVaultRateLimit,
+        };
+        return new Result(new KeyVaultBackend(client, key, TimeProvider.System, log, settings, limiter), key, description, clientUri);
     }
 
     private static void RequireFlag(string flag, string value)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using KmsNative.Kms.Observability;
 
 namespace KmsNative.Backend;
 

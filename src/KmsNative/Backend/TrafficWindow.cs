@@ -1,3 +1,5 @@
+using KmsNative.Kms.Observability;
+
 namespace KmsNative.Backend;
 
 /// <summary>
@@ -8,7 +10,7 @@ namespace KmsNative.Backend;
 internal sealed class TrafficWindow
 {
     private const int Buckets = 6;
-    private static readonly int s_outcomes = Enum.GetValues<KeyVaultOutcome>().Length;
+    private const int Outcomes = (int)KeyVaultOutcome.Count;
 
     private readonly TimeProvider _time;
     private readonly long _bucketTicks;
@@ -21,7 +23,7 @@ internal sealed class TrafficWindow
         _time = time;
         Length = length;
         _bucketTicks = Math.Max(1, length.Ticks / Buckets);
-        _counts = new int[Buckets * s_outcomes];
+        _counts = new int[Buckets * Outcomes];
         Array.Fill(_epochs, long.MinValue);
     }
 
@@ -36,10 +38,10 @@ internal sealed class TrafficWindow
             if (_epochs[bucket] != epoch)
             {
                 _epochs[bucket] = epoch;
-                Array.Clear(_counts, bucket * s_outcomes, s_outcomes);
+                Array.Clear(_counts, bucket * Outcomes, Outcomes);
             }
 
-            _counts[(bucket * s_outcomes) + (int)outcome]++;
+            _counts[(bucket * Outcomes) + (int)outcome]++;
         }
     }
 
@@ -54,9 +56,9 @@ internal sealed class TrafficWindow
             {
                 if (_epochs[bucket] > epoch - Buckets && _epochs[bucket] <= epoch)
                 {
-                    for (int outcome = 0; outcome < s_outcomes; outcome++)
+                    for (int outcome = 0; outcome < Outcomes; outcome++)
                     {
-                        summary.Add((KeyVaultOutcome)outcome, _counts[(bucket * s_outcomes) + outcome]);
+                        summary.Add((KeyVaultOutcome)outcome, _counts[(bucket * Outcomes) + outcome]);
                     }
                 }
             }

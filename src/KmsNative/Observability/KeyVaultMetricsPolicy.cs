@@ -35,7 +35,7 @@ internal sealed class KeyVaultMetricsPolicy : HttpPipelinePolicy
     {
         KeyVaultOperation operation = Classify(message.Request.Method, message.Request.Uri.Path);
         long started = Stopwatch.GetTimestamp();
-        KeyVaultOutcome outcome = KeyVaultOutcome.TransportError;
+        KeyVaultOutcome outcome = KeyVaultOutcome.NoResponse;
         try
         {
             if (async)
@@ -47,11 +47,11 @@ internal sealed class KeyVaultMetricsPolicy : HttpPipelinePolicy
                 ProcessNext(message, pipeline);
             }
 
-            outcome = message.HasResponse ? KeyVaultRequestMetrics.Classify(message.Response.Status) : KeyVaultOutcome.TransportError;
+            outcome = message.HasResponse ? KeyVaultRequestMetrics.Classify(message.Response.Status) : KeyVaultOutcome.NoResponse;
         }
         catch (OperationCanceledException)
         {
-            outcome = KeyVaultOutcome.Cancelled;
+            outcome = KeyVaultOutcome.DeadlineExceeded;
             throw;
         }
         finally

@@ -44,6 +44,14 @@ internal sealed class StubKeyVault : HttpMessageHandler
     /// <summary>When set, answers every request with this status and Key Vault error body.</summary>
     public (HttpStatusCode Status, string Code, string Message)? Failure { get; set; }
 
+    /// <summary>How many requests <see cref="Failure"/> answers before the vault works again (default: all).</summary>
+    public int FailuresLeft { get => Volatile.Read(ref _failuresLeft); set => Volatile.Write(ref _failuresLeft, value); }
+
+    private int _failuresLeft = int.MaxValue;
+
+    /// <summary>A Retry-After header value on <see cref="Failure"/> answers.</summary>
+    public string? RetryAfter { get; set; }
+
     public bool Enabled { get; set; } = true;
 
     /// <summary>When true, no request is answered until its caller gives up (a vault that has stopped answering).</summary>
@@ -75,9 +83,21 @@ internal sealed class StubKeyVault : HttpMessageHandler
             await Task.Delay(Timeout.Infinite, cancellationToken);
         }
 
-        if (Failure is { } failure)
+        if (Failure is { } failure && Interlocked.Decrement(ref _failuresLeft) >= 0)
         {
-            return Json(failure.Status, $$$"""{"error":{"code":"{{{failure.Code}}}","message":"{{{failure.Message}}}"}}""");
+            HttpResponseMessage failed = Json(failure.Status, $$$"""{"error":{"code":"{{{failure.Code}}}","message":"{{{failure.Message}}}"}}""");
+            if (failure.Status == HttpStatusCode.Unauthorized)
+            {
+                // Key Vault's challenge on every 401.
+                failed.Headers.TryAddWithoutValidation("WWW-Authenticate", "Bearer authorization=\"https://login.microsoftonline.com/tenant\", resource=\"https://vault.azure.net\"");
+            }
+
+            if (RetryAfter is { } retryAfter)
+            {
+                failed.Headers.TryAddWithoutValidation("Retry-After", retryAfter);
+            }
+
+            return failed;
         }
 
         string path = request.RequestUri.AbsolutePath;
@@ -177,10 +197,18 @@ internal sealed class StaticTokenCredential(string token = "test-token") : Token
 {
     public int Requests { get; private set; }
 
+    /// <summary>Requests that carried claims (a forced refresh).</summary>
+    public int ClaimsRequests { get; private set; }
+
     public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken)
     {
         Requests++;
-        return new AccessToken(token, DateTimeOffset.UtcNow.AddHours(1));
+        if (requestContext.Claims is not null)
+        {
+            ClaimsRequests++;
+        }
+
+        return new AccessToken(token + (Requests == 1 ? "" : "-" + Requests), DateTimeOffset.UtcNow.AddHours(1));
     }
 
     public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>

@@ -30,6 +30,7 @@ internal static class AdminEndpoints
             WriteCounts(w, "faulted", emulator.Faults.Faulted);
             WriteCounts(w, "proxied", emulator.Faults.Proxied);
             w.WriteNumber("activeFaults", emulator.Faults.ActiveRules);
+            w.WriteNumber("peakPerSecond", emulator.Faults.PeakPerSecond);
             w.WriteEndObject();
         }));
         app.MapDelete("/_emulator/counters", () =>

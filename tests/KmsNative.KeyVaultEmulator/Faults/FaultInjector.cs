@@ -11,6 +11,12 @@ internal sealed class FaultInjector
     private readonly ConcurrentDictionary<string, long> _faulted = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _proxied = new(StringComparer.Ordinal);
 
+    // Requests in the current one-second bucket (monotonic clock) and the most any bucket held: what a vault's
+    // throttling sees, for build/bench-coldstart.sh to check the plugin's rate limit against.
+    private long _second = -1;
+    private long _inSecond;
+    private long _peakPerSecond;
+
     public void Add(FaultRule rule)
     {
         lock (_sync)
@@ -45,6 +51,11 @@ internal sealed class FaultInjector
         _requests.AddOrUpdate(operation, 1, static (_, n) => n + 1);
         lock (_sync)
         {
+            long second = Environment.TickCount64 / 1000;
+            _inSecond = second == _second ? _inSecond + 1 : 1;
+            _second = second;
+            _peakPerSecond = Math.Max(_peakPerSecond, _inSecond);
+
             FaultRule? rule = _rules.Find(r => r.Matches(operation));
             if (rule is null)
             {
@@ -63,6 +74,18 @@ internal sealed class FaultInjector
 
     public IReadOnlyDictionary<string, long> Faulted => _faulted;
 
+    /// <summary>The most requests (all operations) counted in any one second since the last reset.</summary>
+    public long PeakPerSecond
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _peakPerSecond;
+            }
+        }
+    }
+
     /// <summary>Plain-HTTP proxy-mode requests by their <c>x-azure-proxy-target</c> (KeyVault, AzureActiveDirectory).</summary>
     public IReadOnlyDictionary<string, long> Proxied => _proxied;
 
@@ -71,6 +94,13 @@ internal sealed class FaultInjector
     public void ResetCounters()
     {
         _requests.Clear();
+        lock (_sync)
+        {
+            _second = -1;
+            _inSecond = 0;
+            _peakPerSecond = 0;
+        }
+
         _faulted.Clear();
         _proxied.Clear();
     }

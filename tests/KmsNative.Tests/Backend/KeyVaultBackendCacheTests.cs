@@ -8,6 +8,7 @@ using KmsNative.KeyVault.Client;
 using KmsNative.KeyVault.Tests.Client;
 using KmsNative.Kms;
 using KmsNative.Kms.Hosting;
+using KmsNative.Kms.Observability;
 using Microsoft.Extensions.Time.Testing;
 
 namespace KmsNative.Tests.Backend;

@@ -57,6 +57,7 @@ public class OptionsTests
     [InlineData("--healthz-port=70000", 1, "invalid --healthz-port 70000")]
     [InlineData("--healthz-port=-1", 2, "invalid value \"-1\" for flag -healthz-port")]
     [InlineData("--healthz-path=healthz", 1, "must start with '/'")]
+    [InlineData("--keyvault-rate-limit=-1", 1, "--keyvault-rate-limit must be 0 (no limit) to 100000")]
     public void Parse_BadValue_ExitsWithClearMessage(string arg, int exitCode, string message)
     {
         OptionsResult result = Options.Parse([arg]);
@@ -113,4 +114,11 @@ public class OptionsTests
         Assert.Null(options.HealthzListenPort);
         Assert.Null(options.MetricsPort);
     }
+
+    [Theory]
+    [InlineData(new string[0], 50)]
+    [InlineData(new[] { "--keyvault-rate-limit=200" }, 200)]
+    [InlineData(new[] { "--keyvault-rate-limit=0" }, 0)]
+    public void Parse_KeyVaultRateLimit_DefaultsWellUnderTheVaultsLimit(string[] args, int expected) =>
+        Assert.Equal(expected, Options.Parse(args).Options!.KeyVaultRateLimit);
 }

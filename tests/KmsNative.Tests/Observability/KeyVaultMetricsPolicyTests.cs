@@ -10,9 +10,6 @@ using KmsNative.Kms.Hosting;
 using KmsNative.Kms.Observability;
 using KmsNative.Observability;
 
-using KeyVaultOperation = KmsNative.Kms.Observability.KeyVaultOperation;
-using KeyVaultOutcome = KmsNative.Kms.Observability.KeyVaultOutcome;
-
 namespace KmsNative.Tests.Observability;
 
 /// <summary>Key Vault attempts counted by operation and outcome through the real client over a stub vault.</summary>
@@ -44,8 +41,8 @@ public sealed class KeyVaultMetricsPolicyTests : IDisposable
     {
         EncryptedDek dek = await _backend.EncryptAsync(KmsApiVersion.V1Beta1, new byte[32], CancellationToken.None);
         await _backend.DecryptAsync(KmsApiVersion.V1Beta1, new DecryptInput(dek.Ciphertext, "", new Dictionary<string, Google.Protobuf.ByteString>()), CancellationToken.None);
-        Assert.Equal(1, _metrics.Count(KeyVaultOperation.Encrypt, KeyVaultOutcome.Success));
-        Assert.Equal(1, _metrics.Count(KeyVaultOperation.Decrypt, KeyVaultOutcome.Success));
+        Assert.Equal(1, _metrics.Count(KeyVaultOperation.Encrypt, KeyVaultOutcome.Succeeded));
+        Assert.Equal(1, _metrics.Count(KeyVaultOperation.Decrypt, KeyVaultOutcome.Succeeded));
         Assert.Equal(1, _metrics.Duration(KeyVaultOperation.Encrypt).Count);
     }
 
@@ -62,7 +59,8 @@ public sealed class KeyVaultMetricsPolicyTests : IDisposable
     {
         _vault.Failure = (HttpStatusCode.Forbidden, "Forbidden", "The user does not have keys encrypt permission.");
         await Assert.ThrowsAsync<RpcException>(async () => await _backend.EncryptAsync(KmsApiVersion.V2, new byte[32], CancellationToken.None));
-        Assert.Equal(1, _metrics.Count(KeyVaultOperation.Encrypt, KeyVaultOutcome.AuthError));
+        Assert.Equal(1, _metrics.Count(KeyVaultOperation.Encrypt, KeyVaultOutcome.PermissionDenied));
+        Assert.Equal(1, _metrics.Count(KeyVaultOperation.Encrypt, "auth_error"));
     }
 
     [Theory]
@@ -77,12 +75,25 @@ public sealed class KeyVaultMetricsPolicyTests : IDisposable
         Assert.Equal(expected, KeyVaultMetricsPolicy.Classify(RequestMethod.Parse(method), path).ToString());
 
     [Theory]
-    [InlineData(200, nameof(KeyVaultOutcome.Success))]
+    [InlineData(200, nameof(KeyVaultOutcome.Succeeded))]
     [InlineData(429, nameof(KeyVaultOutcome.Throttled))]
-    [InlineData(401, nameof(KeyVaultOutcome.AuthError))]
-    [InlineData(404, nameof(KeyVaultOutcome.ClientError))]
-    [InlineData(503, nameof(KeyVaultOutcome.ServerError))]
-    [InlineData(0, nameof(KeyVaultOutcome.TransportError))]
+    [InlineData(401, nameof(KeyVaultOutcome.Unauthenticated))]
+    [InlineData(404, nameof(KeyVaultOutcome.KeyState))]
+    [InlineData(503, nameof(KeyVaultOutcome.Unavailable))]
+    [InlineData(0, nameof(KeyVaultOutcome.NoResponse))]
     public void Classify_MapsHttpStatusToOutcome(int status, string expected) =>
         Assert.Equal(expected, KeyVaultRequestMetrics.Classify(status).ToString());
+
+    [Theory]
+    [InlineData(200, "success")]
+    [InlineData(429, "throttled")]
+    [InlineData(401, "auth_error")]
+    [InlineData(403, "auth_error")]
+    [InlineData(400, "client_error")]
+    [InlineData(404, "client_error")]
+    [InlineData(408, "client_error")]
+    [InlineData(503, "server_error")]
+    [InlineData(0, "transport_error")]
+    public void Label_HttpStatus_KeepsTheExpositionsOutcomeClasses(int status, string expected) =>
+        Assert.Equal(expected, KeyVaultRequestMetrics.Label(KeyVaultRequestMetrics.Classify(status)));
 }

@@ -1,0 +1,88 @@
+using System.Threading.Channels;
+using Azure.Core.Pipeline;
+using Grpc.Core;
+using KmsNative.Backend;
+using KmsNative.KeyVault.Client;
+using KmsNative.KeyVault.Tests.Client;
+using KmsNative.Kms;
+using KmsNative.Kms.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace KmsNative.Tests.Backend;
+
+/// <summary>A plaintext the key cannot wrap is refused before any Key Vault call (issue #8 item 4).</summary>
+public sealed class PlaintextLimitTests : IAsyncDisposable
+{
+    private readonly StubKeyVault _vault = new();
+    private readonly HttpClient _http;
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero));
+    private readonly KeyReference _key = new(new Uri("https://example.vault.azure.net/"), "mykey", "ABCD");
+    private readonly Channel<bool> _checks = Channel.CreateUnbounded<bool>();
+    private KeyVaultBackend? _backend;
+
+    public PlaintextLimitTests() => _http = new HttpClient(_vault);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_backend is not null)
+        {
+            await _backend.StopAsync();
+        }
+
+        _http.Dispose();
+        _vault.Dispose();
+    }
+
+    private KeyVaultBackend Create(bool localEncrypt)
+    {
+        var options = new KeyVaultClientOptions("0.1.0") { Retry = { MaxRetries = 0 } };
+        var client = new KeyVaultClient(_key.VaultUrl, new StaticTokenCredential(), "https://vault.azure.net/.default", options, new HttpClientTransport(_http));
+        _backend = new KeyVaultBackend(client, _key, _time, NullKmsLog.Instance, new BackendSettings { LocalEncrypt = localEncrypt });
+        _backend.Monitor.Checked += healthy => _checks.Writer.TryWrite(healthy);
+        return _backend;
+    }
+
+    [Theory]
+    [InlineData(256, KeyVaultAlgorithm.RsaOaep256, 190)]
+    [InlineData(256, KeyVaultAlgorithm.Rsa15, 245)]
+    [InlineData(384, KeyVaultAlgorithm.RsaOaep256, 318)]
+    [InlineData(512, KeyVaultAlgorithm.Rsa15, 501)]
+    public void MaxPlaintext_FollowsTheModulus(int modulusBytes, string algorithm, int expected) =>
+        Assert.Equal(expected, PlaintextLimit.MaxPlaintext(modulusBytes, algorithm));
+
+    [Fact]
+    public async Task Encrypt_OneMebibyte_BeforeAnyCheck_InvalidArgument_NoKeyVaultCall()
+    {
+        KeyVaultBackend backend = Create(localEncrypt: false);
+        backend.Start();
+        await _checks.Reader.ReadAsync();
+        int encrypts = _vault.Count("encrypt"); // the canary's
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await backend.EncryptAsync(KmsApiVersion.V2, new byte[1 << 20], CancellationToken.None));
+
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains("plaintext is 1048576 bytes", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(encrypts, _vault.Count("encrypt"));
+    }
+
+    [Theory]
+    [InlineData(false, true, 190)]
+    [InlineData(false, false, 245)]
+    [InlineData(true, true, 190)]
+    [InlineData(true, false, 245)]
+    public async Task Encrypt_AfterGetKey_RefusesOneByteOverTheKeysLimit_AcceptsTheLimit(bool localEncrypt, bool v2, int max)
+    {
+        KmsApiVersion api = v2 ? KmsApiVersion.V2 : KmsApiVersion.V1Beta1;
+        KeyVaultBackend backend = Create(localEncrypt);
+        backend.Start();
+        Assert.True(await _checks.Reader.ReadAsync());
+        int encrypts = _vault.Count("encrypt");
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await backend.EncryptAsync(api, new byte[max + 1], CancellationToken.None));
+        Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
+        Assert.Contains($"(RSA-2048) wraps at most {max} bytes", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal(encrypts, _vault.Count("encrypt"));
+
+        EncryptedDek ok = await backend.EncryptAsync(api, new byte[max], CancellationToken.None);
+        Assert.NotEmpty(ok.Ciphertext);
+    }
+}
