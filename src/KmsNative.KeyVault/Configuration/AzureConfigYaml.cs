@@ -11,7 +11,7 @@ namespace KmsNative.KeyVault.Configuration;
 /// Produces the top-level entries only; <see cref="AzureConfigParser"/> applies yaml.v3's typing rules to them.
 /// Errors name the file and the line and never quote the text, which may be a secret.
 /// </remarks>
-internal static partial class AzureConfigYaml
+internal static class AzureConfigYaml
 {
     /// <summary>A top-level value: a scalar (<see cref="Text"/>, <see cref="Plain"/> when unquoted), or a container.</summary>
     internal readonly record struct Value(string? Text, bool Plain, string? Container, int Line);
