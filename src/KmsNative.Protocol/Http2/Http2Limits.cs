@@ -15,12 +15,20 @@ internal sealed record Http2Limits
     /// <summary>SETTINGS_MAX_HEADER_LIST_SIZE we advertise; larger request headers are refused.</summary>
     public int MaxHeaderListSize { get; init; } = 16 * 1024;
 
-    /// <summary>Largest gRPC request message, as gRPC's default (4 MiB).</summary>
-    public int MaxRequestMessageSize { get; init; } = 4 * 1024 * 1024;
+    /// <summary>Largest gRPC request message (--max-receive-message-size); larger ones get RESOURCE_EXHAUSTED.</summary>
+    /// <remarks>
+    /// Not gRPC's 4 MiB: every KMS message is small. kube-apiserver sends 32-byte DEKs and seeds, ciphertexts and key
+    /// ids of at most 1 KiB and annotations of at most 32 KiB in all (ValidateEncryptedObject, validateAnnotations), so
+    /// the largest real request, a Decrypt, is about 34 KiB. 64 KiB leaves room for that and bounds what one stream
+    /// makes us buffer to 64 KiB instead of 4 MiB (256 streams: 16 MiB per connection instead of 1 GiB).
+    /// </remarks>
+    public int MaxRequestMessageSize { get; init; } = DefaultMaxRequestMessageSize;
+
+    public const int DefaultMaxRequestMessageSize = 64 * 1024;
 
     /// <summary>
-    /// SETTINGS_INITIAL_WINDOW_SIZE we advertise. Large enough that a KMS request (under 1 KiB, at most 4 MiB)
-    /// never waits for a WINDOW_UPDATE round trip.
+    /// SETTINGS_INITIAL_WINDOW_SIZE we advertise. Large enough that a KMS request (under 1 KiB, at most
+    /// <see cref="MaxRequestMessageSize"/>) never waits for a WINDOW_UPDATE round trip.
     /// </summary>
     public int InitialStreamWindowSize { get; init; } = 1024 * 1024;
 

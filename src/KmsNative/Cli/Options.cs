@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using KmsNative.Cli;
+using KmsNative.Protocol.Http2;
 using KmsNative.Protocol.Server;
 
 namespace KmsNative;
@@ -48,6 +49,8 @@ internal sealed record Options
     public TimeSpan DekCacheTtl { get; init; } = TimeSpan.FromHours(1);
     public TimeSpan KeyRecheckInterval { get; init; } = TimeSpan.FromMinutes(5);
     public bool LocalEncrypt { get; init; } = true;
+    // Hardening (issue #8): what one client may make the server hold
+    public Http2Limits ServerLimits { get; init; } = new();
 
     public static GoFlagSet CreateFlagSet()
     {
@@ -83,6 +86,8 @@ internal sealed record Options
         flags.Define("dek-cache-ttl", GoFlagSet.Kind.Duration, "1h", "how long an unwrapped DEK is kept, from when Key Vault unwrapped it");
         flags.Define("local-encrypt", GoFlagSet.Kind.Bool, "true", "encrypt with the key's public part (from get key) while the key allows it, instead of calling Key Vault");
         flags.Define("key-recheck-interval", GoFlagSet.Kind.Duration, "5m", "how often the key is checked in the background (and, without --key-version, its latest version looked up)");
+        // Hardening (issue #8)
+        flags.Define("max-receive-message-size", GoFlagSet.Kind.Int, "65536", "largest gRPC request message in bytes; larger ones get RESOURCE_EXHAUSTED");
         return flags;
     }
 
@@ -171,6 +176,15 @@ internal sealed record Options
             return OptionsResult.Exit(1, "--dek-cache-size must be 0 (off) to 10000000, and --dek-cache-ttl positive when the cache is on");
         }
 
+        // Hardening (issue #8)
+        long maxMessage = GetNumber("max-receive-message-size");
+        if (maxMessage is < 1024 or > 64 * 1024 * 1024)
+        {
+            return OptionsResult.Exit(1, "--max-receive-message-size must be 1024 to 67108864 bytes");
+        }
+
+        var limits = new Http2Limits { MaxRequestMessageSize = (int)maxMessage };
+
         var options = new Options
         {
             ListenAddress = listen,
@@ -202,6 +216,7 @@ internal sealed record Options
             DekCacheTtl = dekCacheTtl,
             KeyRecheckInterval = keyRecheck,
             LocalEncrypt = GetBool("local-encrypt"),
+            ServerLimits = limits,
         };
         return OptionsResult.Ok(options);
     }

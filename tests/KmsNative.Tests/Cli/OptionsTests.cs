@@ -100,6 +100,14 @@ public class OptionsTests
     }
 
     [Fact]
+    public void Parse_MaxReceiveMessageSize_DefaultsTo64KiBAndCanBeRaised()
+    {
+        Assert.Equal(64 * 1024, Options.Parse([]).Options!.ServerLimits.MaxRequestMessageSize);
+        Assert.Equal(4 * 1024 * 1024, Options.Parse(["--max-receive-message-size=4194304"]).Options!.ServerLimits.MaxRequestMessageSize);
+        Assert.Equal(1, Options.Parse(["--max-receive-message-size=100"]).ExitCode);
+    }
+
+    [Fact]
     public void Parse_EndpointDefaults_AreTheGoPlugins()
     {
         Options options = Options.Parse([]).Options!;
