@@ -50,24 +50,39 @@ internal sealed partial class Http2Connection
             }
         }
 
+        // §6.5.3 processes values in order, but only the last INITIAL_WINDOW_SIZE of a frame is observable: applying
+        // each one would cost entries × open streams per frame (thousands of entries × 256 streams held a socket thread
+        // for milliseconds), so every value is checked as it is read and the last one is applied once.
+        uint? initialWindowSize = null;
+        uint? maxFrameSize = null;
+        while (PayloadReader.TryReadSetting(ref payload, out SettingsParameter parameter, out uint value))
+        {
+            switch (parameter)
+            {
+                case SettingsParameter.InitialWindowSize:
+                    initialWindowSize = value;
+                    break;
+                case SettingsParameter.MaxFrameSize:
+                    maxFrameSize = value;
+                    break;
+                default:
+                    // HEADER_TABLE_SIZE needs nothing: our encoder never adds to the dynamic table.
+                    // MAX_CONCURRENT_STREAMS limits server-initiated streams, of which we have none.
+                    // MAX_HEADER_LIST_SIZE is advisory, and our response blocks are a few bytes. Unknown ones are ignored.
+                    break;
+            }
+        }
+
         lock (_sync)
         {
-            while (PayloadReader.TryReadSetting(ref payload, out SettingsParameter parameter, out uint value))
+            if (initialWindowSize is { } size)
             {
-                switch (parameter)
-                {
-                    case SettingsParameter.InitialWindowSize:
-                        ApplyPeerInitialWindowSize(value);
-                        break;
-                    case SettingsParameter.MaxFrameSize:
-                        _peerMaxFrameSize = (int)value;
-                        break;
-                    default:
-                        // HEADER_TABLE_SIZE needs nothing: our encoder never adds to the dynamic table.
-                        // MAX_CONCURRENT_STREAMS limits server-initiated streams, of which we have none.
-                        // MAX_HEADER_LIST_SIZE is advisory, and our response blocks are a few bytes. Unknown ones are ignored.
-                        break;
-                }
+                ApplyPeerInitialWindowSize(size);
+            }
+
+            if (maxFrameSize is { } frameSize)
+            {
+                _peerMaxFrameSize = (int)frameSize;
             }
 
             _output.Writer.WriteSettingsAck();
