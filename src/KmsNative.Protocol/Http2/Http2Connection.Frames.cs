@@ -346,6 +346,7 @@ internal sealed partial class Http2Connection
     private void Dispatch(Http2Stream stream)
     {
         stream.Dispatched = true;
+        stream.HoldForHandler(); // until the application's CompleteHandler, whatever happens to the stream
         try
         {
             _application.OnRequest(stream);
@@ -361,21 +362,6 @@ internal sealed partial class Http2Connection
             }
 
             stream.ReleaseBody();
-        }
-    }
-
-    private void ChargeReset()
-    {
-        long now = _time.GetTimestamp();
-        if (_time.GetElapsedTime(_resetWindowStart, now) >= _limits.ResetBurstWindow)
-        {
-            _resetWindowStart = now;
-            _resetBudget = _limits.MaxResetsPerWindow;
-        }
-
-        if (--_resetBudget < 0)
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm, "too many stream resets or empty frames");
         }
     }
 

@@ -135,6 +135,7 @@ internal sealed partial class Http2Connection
         }
 
         _streams.Remove(stream.Id);
+        stream.ReleaseOpen();
         ReleaseHeldResponseLocked(stream);
         if (closedEarly)
         {
@@ -159,7 +160,12 @@ internal sealed partial class Http2Connection
         }
     }
 
-    /// <summary>A stream error (§5.4.2): RST_STREAM, and the stream, if it is open, is closed.</summary>
+    /// <summary>
+    /// A stream error (§5.4.2): RST_STREAM, and the stream, if it is open, is closed. Every reset we send was provoked
+    /// by the peer, so it is charged to the same budget as the peer's own resets (CVE-2025-8671, "MadeYouReset"); once
+    /// that is spent the read loop ends the connection with GOAWAY(ENHANCE_YOUR_CALM) after the current frame, so the
+    /// caller still notifies the handler of this stream.
+    /// </summary>
     private void WriteResetLocked(int streamId, Http2Stream? stream, Http2ErrorCode errorCode)
     {
         _output.Writer.WriteRstStream(streamId, errorCode);
@@ -170,6 +176,11 @@ internal sealed partial class Http2Connection
         else
         {
             _closedStreams.Remember(streamId, StreamClosure.ClosedByUs);
+        }
+
+        if (!TryChargeResetsLocked(1))
+        {
+            _resetBudgetSpent = true;
         }
     }
 

@@ -39,8 +39,6 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     private long _lastActivity;             // _time.GetTimestamp() of the last bytes received; Volatile, read by the timer
     private bool _goAwaySent;               // _sync
     private bool _peerGoAway;               // _sync
-    private int _resetBudget;               // read loop only (ChargeReset)
-    private long _resetWindowStart;         // read loop only
 
     /// <param name="time">The clock of the handshake and idle timeouts and of the reset budget's window.</param>
     /// <param name="pool">
@@ -64,6 +62,7 @@ internal sealed partial class Http2Connection : IAsyncDisposable
         _resetBudget = limits.MaxResetsPerWindow;
         _lastActivity = time.GetTimestamp();
         _resetWindowStart = _lastActivity;
+        _idleSince = _lastActivity;
         _timer = time.CreateTimer(static state => ((Http2Connection)state!).OnTimer(), this, limits.HandshakeTimeout, Timeout.InfiniteTimeSpan);
     }
 
@@ -201,6 +200,10 @@ internal sealed partial class Http2Connection : IAsyncDisposable
         while (FrameReader.TryRead(ref buffer, _limits.MaxFrameSize, out FrameHeader header, out ReadOnlySpan<byte> payload))
         {
             ProcessFrame(header, payload);
+            if (_resetBudgetSpent)
+            {
+                throw TooManyResets(); // a reset we sent spent the budget (WriteResetLocked)
+            }
         }
 
         return total - buffer.Length;
@@ -284,6 +287,7 @@ internal sealed partial class Http2Connection : IAsyncDisposable
             foreach (Http2Stream stream in streams)
             {
                 stream.LocalEnded = true;
+                stream.ReleaseOpen();
             }
 
             _streams.Clear();
