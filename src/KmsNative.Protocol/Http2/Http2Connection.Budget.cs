@@ -80,4 +80,23 @@ internal sealed partial class Http2Connection
 
     private static Http2ConnectionException TooManyResets() =>
         new(Http2ErrorCode.EnhanceYourCalm, "too many stream resets, empty frames or oversized header blocks");
+
+    /// <summary>Reserves room for a held response from this connection's bound and the server's; false when either is full.</summary>
+    private bool TryReserveHeldLocked(int size)
+    {
+        if (_heldBytes + size > _limits.MaxHeldResponseBytes || !_heldBudget.TryReserve(size))
+        {
+            return false;
+        }
+
+        _heldBytes += size;
+        return true;
+    }
+
+    private void DisposeHeldLocked(HeldResponse held)
+    {
+        _heldBytes -= held.Size;
+        _heldBudget.Release(held.Size);
+        held.Dispose();
+    }
 }

@@ -13,6 +13,7 @@ internal sealed partial class Http2Connection
     private int _peerMaxFrameSize = Http2Limits.DefaultMaxFrameSize;
     private FlowWindow _connectionReceiveWindow;
     private int _connectionCreditPending;
+    private int _heldBytes;                                              // sum of _heldResponses' sizes
 
     private void SendServerPreface()
     {
@@ -56,10 +57,16 @@ internal sealed partial class Http2Connection
                     _output.Writer.WriteHeaders(stream.Id, trailers, endStream: true, _peerMaxFrameSize);
                     EndLocalLocked(stream);
                 }
-                else
+                else if (TryReserveHeldLocked(data.Length - sent + trailers.Length))
                 {
                     // Out of window: keep the rest until a WINDOW_UPDATE or SETTINGS makes room.
                     _heldResponses.Add(new HeldResponse(stream, data[sent..], trailers, Pool));
+                }
+                else
+                {
+                    // Over this connection's or the server's bound for held responses: drop it rather than hold it.
+                    _output.Writer.WriteRstStream(stream.Id, Http2ErrorCode.EnhanceYourCalm);
+                    CloseStreamLocked(stream, closedEarly: true);
                 }
             }
         }
@@ -153,7 +160,7 @@ internal sealed partial class Http2Connection
         {
             if (_heldResponses[i].Stream == stream)
             {
-                _heldResponses[i].Dispose();
+                DisposeHeldLocked(_heldResponses[i]);
                 _heldResponses.RemoveAt(i);
                 return;
             }

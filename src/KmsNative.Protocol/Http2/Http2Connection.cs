@@ -30,6 +30,7 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     private readonly CancellationTokenSource _readCancellation = new(); // thread-safe: cancelling ends the read loop
     private readonly OutputQueue _output;                               // its state is guarded by _sync too
     private readonly TimeProvider _time;
+    private readonly ByteBudget _heldBudget;                            // thread-safe
     private readonly ITimer _timer;                                     // handshake, then idle timeout
 
     private PooledSecretBuffer _readBuffer; // read loop only (DisposeAsync once it has ended)
@@ -45,9 +46,14 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     /// Where every buffer of this connection and its streams is rented (<see cref="ArrayPool{T}.Shared"/> when null);
     /// a test knob, to check that each array comes back zeroed.
     /// </param>
+    /// <param name="heldBudget">
+    /// Held response bytes shared with the server's other connections; a budget of its own
+    /// (<see cref="Http2Limits.MaxHeldResponseBytesTotal"/>) when null.
+    /// </param>
     public Http2Connection(Stream transport, IHttp2Application application, Http2Limits limits, string peerName, TimeProvider time,
-        ArrayPool<byte>? pool = null)
+        ArrayPool<byte>? pool = null, ByteBudget? heldBudget = null)
     {
+        _heldBudget = heldBudget ?? new ByteBudget(limits.MaxHeldResponseBytesTotal);
         _time = time;
         Pool = pool;
         _output = new OutputQueue(transport, _sync, limits.MaxBufferedOutput, _readCancellation.Cancel, pool);
@@ -293,7 +299,7 @@ internal sealed partial class Http2Connection : IAsyncDisposable
             _streams.Clear();
             foreach (HeldResponse held in _heldResponses)
             {
-                held.Dispose();
+                DisposeHeldLocked(held);
             }
 
             _heldResponses.Clear();

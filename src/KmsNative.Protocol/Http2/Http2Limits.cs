@@ -49,6 +49,16 @@ internal sealed record Http2Limits
 
     public TimeSpan ResetBurstWindow { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Response bytes one connection may hold behind a closed flow-control window (RFC 9113 §6.9). A response that
+    /// does not fit is dropped and its stream reset with ENHANCE_YOUR_CALM: a peer that opens windows it never reads
+    /// through cannot make us keep its answers. KMS responses are under 2 KiB, so well-behaved clients never come near.
+    /// </summary>
+    public int MaxHeldResponseBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>The same bound for all connections together (<see cref="ByteBudget"/>), so 128 slow readers hold at most this.</summary>
+    public long MaxHeldResponseBytesTotal { get; init; } = 64L * 1024 * 1024;
+
     /// <summary>Buffered output above which the connection stops reading until the peer drains it.</summary>
     public int MaxBufferedOutput { get; init; } = 1024 * 1024;
 }

@@ -17,6 +17,7 @@ internal sealed class Http2Server
     private readonly string _name;
     private readonly TimeProvider _time;
     private readonly HashSet<Http2Connection> _connections = [];
+    private readonly ByteBudget _heldBudget;
     private readonly Lock _sync = new();
     private bool _stopping;
     private long _connectionCount;
@@ -30,6 +31,7 @@ internal sealed class Http2Server
         _limits = limits;
         _name = name;
         _maxConnections = maxConnections;
+        _heldBudget = new ByteBudget(limits.MaxHeldResponseBytesTotal);
     }
 
     /// <summary>Raised when a connection ends on a protocol error (for the log).</summary>
@@ -79,7 +81,7 @@ internal sealed class Http2Server
                 }
 
                 long id = ++_connectionCount;
-                connection = new Http2Connection(new NetworkStream(socket, ownsSocket: true), _application, _limits, $"unix:{_name}#{id}", _time);
+                connection = new Http2Connection(new NetworkStream(socket, ownsSocket: true), _application, _limits, $"unix:{_name}#{id}", _time, heldBudget: _heldBudget);
                 _connections.Add(connection);
             }
 
