@@ -295,9 +295,16 @@ internal sealed partial class Http2Connection
 
         lock (_sync)
         {
+            if (stream!.LocalEnded)
+            {
+                // The request body timeout closed it since the first look (.Timers.cs): the DATA is dropped.
+                ReturnConnectionCreditLocked(header.Length);
+                return;
+            }
+
             // Padding is never buffered: give its credit back now.
             ReturnConnectionCreditLocked(header.Length - data.Length);
-            if (stream!.BodyLength + data.Length > _limits.MaxRequestMessageSize + 5)
+            if (stream.BodyLength + data.Length > _limits.MaxRequestMessageSize + 5)
             {
                 ReturnConnectionCreditLocked(stream.BodyLength + data.Length);
                 stream.BodyTooLarge = true;
@@ -308,16 +315,21 @@ internal sealed partial class Http2Connection
                 _output.Writer.WriteWindowUpdate(streamId, increment);
                 stream.ReceiveWindow.Reopen(increment);
             }
+
+            if (!stream.BodyTooLarge)
+            {
+                // Under the lock: the request body timeout releases undispatched bodies from the timer's thread.
+                stream.AppendBody(data);
+            }
         }
 
-        if (stream!.BodyTooLarge)
+        if (stream.BodyTooLarge)
         {
             stream.ReleaseBody();
             Dispatch(stream); // the application answers RESOURCE_EXHAUSTED now; later DATA is discarded
             return;
         }
 
-        stream.AppendBody(data);
         if (endStream)
         {
             OnRemoteEnd(stream);
@@ -328,6 +340,11 @@ internal sealed partial class Http2Connection
     {
         lock (_sync)
         {
+            if (stream.LocalEnded)
+            {
+                return; // closed by the request body timeout meanwhile
+            }
+
             stream.RemoteEnded = true;
         }
 

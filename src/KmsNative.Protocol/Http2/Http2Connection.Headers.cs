@@ -182,6 +182,11 @@ internal sealed partial class Http2Connection
             newStream.SendWindow = new FlowWindow(_peerInitialWindowSize);
             _streams.Add(streamId, newStream);
             OnStreamOpenedLocked();
+            if (!endStream)
+            {
+                newStream.OpenedAt = _time.GetTimestamp();
+                ArmBodyTimeoutLocked(newStream.OpenedAt);
+            }
         }
 
         if (endStream)

@@ -31,13 +31,12 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     private readonly OutputQueue _output;                               // its state is guarded by _sync too
     private readonly TimeProvider _time;
     private readonly ByteBudget _heldBudget;                            // thread-safe
-    private readonly ITimer _timer;                                     // handshake, then idle timeout
+    private readonly ITimer _timer;                                     // handshake, then idle and request body timeouts (.Timers.cs)
 
     private PooledSecretBuffer _readBuffer; // read loop only (DisposeAsync once it has ended)
     private bool _prefaceReceived;          // read loop only
     private bool _settingsReceived;         // written by the read loop; the timer reads it (a stale false is harmless: SETTINGS re-arms the timer)
     private int _lastStreamId;              // highest stream id the peer opened (RFC 9113 §5.1.1); written by the read loop, read for GOAWAY
-    private long _lastActivity;             // _time.GetTimestamp() of the last bytes received; Volatile, read by the timer
     private bool _goAwaySent;               // _sync
     private bool _peerGoAway;               // _sync
 
@@ -66,9 +65,9 @@ internal sealed partial class Http2Connection : IAsyncDisposable
         _readBuffer = new PooledSecretBuffer(Math.Max(32 * 1024, limits.MaxFrameSize + FrameHeader.Size), pool);
         _connectionReceiveWindow = new FlowWindow(limits.ConnectionWindowSize);
         _resetBudget = limits.MaxResetsPerWindow;
-        _lastActivity = time.GetTimestamp();
-        _resetWindowStart = _lastActivity;
-        _idleSince = _lastActivity;
+        _resetWindowStart = time.GetTimestamp();
+        _idleSince = _resetWindowStart;
+        _timerDue = _resetWindowStart + (long)(limits.HandshakeTimeout.TotalSeconds * time.TimestampFrequency);
         _timer = time.CreateTimer(static state => ((Http2Connection)state!).OnTimer(), this, limits.HandshakeTimeout, Timeout.InfiniteTimeSpan);
     }
 
@@ -170,7 +169,6 @@ internal sealed partial class Http2Connection : IAsyncDisposable
             }
 
             _readBuffer.Advance(read);
-            Volatile.Write(ref _lastActivity, _time.GetTimestamp());
             _output.BeginReadBatch();
             // Frames already handled may have carried a plaintext DEK (Encrypt requests): DiscardFront zeroes them.
             _readBuffer.DiscardFront(ProcessBuffered(_readBuffer.WrittenSpan));
@@ -213,48 +211,6 @@ internal sealed partial class Http2Connection : IAsyncDisposable
         }
 
         return total - buffer.Length;
-    }
-
-    private void OnTimer()
-    {
-        if (!_settingsReceived)
-        {
-            // Handshake timeout: no preface and SETTINGS in time. Nothing to say to a peer that says nothing.
-            _readCancellation.Cancel();
-            return;
-        }
-
-        if (_limits.IdleTimeout <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        TimeSpan idleFor = _time.GetElapsedTime(Volatile.Read(ref _lastActivity));
-        bool hasStreams;
-        lock (_sync)
-        {
-            hasStreams = _streams.Count > 0;
-        }
-
-        if (!hasStreams && idleFor >= _limits.IdleTimeout)
-        {
-            BeginShutdown();
-            return;
-        }
-
-        TimeSpan left = _limits.IdleTimeout - idleFor;
-        ArmTimer(left > TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
-    }
-
-    private void ArmTimer(TimeSpan dueTime)
-    {
-        try
-        {
-            _timer.Change(dueTime, Timeout.InfiniteTimeSpan);
-        }
-        catch (ObjectDisposedException)
-        {
-        }
     }
 
     private void CloseIfDrained()

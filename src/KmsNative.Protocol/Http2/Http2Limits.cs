@@ -38,8 +38,25 @@ internal sealed record Http2Limits
     /// <summary>Time allowed from accept to the client preface and its SETTINGS frame.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>A connection with no open stream and no frame for this long is closed with GOAWAY(NO_ERROR). Zero disables it.</summary>
-    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// A connection with no stream (open, or closed with its handler still running) for this long is closed with
+    /// GOAWAY(NO_ERROR) (--idle-timeout). Frames do not count: PINGs alone must not keep a connection slot. Longer than
+    /// kube-apiserver's one-minute Status poll, and a client that is closed reconnects. Zero disables it.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// A stream whose request (headers to END_STREAM) is not complete this long after its HEADERS is reset with
+    /// CANCEL (--request-body-timeout): kube-apiserver sends each request in one write, so only a client that holds
+    /// streams open on purpose waits. Zero disables it.
+    /// </summary>
+    public TimeSpan RequestBodyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Connections served at once (--max-connections). When all are taken, the one idle longest is closed with
+    /// GOAWAY to make room; when none is idle, the newcomer gets GOAWAY(ENHANCE_YOUR_CALM) and is closed.
+    /// </summary>
+    public int MaxConnections { get; init; } = 128;
 
     /// <summary>
     /// RST_STREAM frames from the peer allowed per <see cref="ResetBurstWindow"/> before GOAWAY(ENHANCE_YOUR_CALM):

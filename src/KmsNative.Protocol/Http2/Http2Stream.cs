@@ -51,6 +51,7 @@ internal sealed class Http2Stream
     internal bool RemoteEnded;      // END_STREAM received
     internal bool LocalEnded;       // END_STREAM sent (or reset)
     internal bool Dispatched;       // handed to the application
+    internal long OpenedAt;         // the connection clock's timestamp of its HEADERS, for the request body timeout
 
     /// <summary>
     /// Sends the response: <paramref name="headers"/> as one HPACK block, then <paramref name="data"/> in DATA frames

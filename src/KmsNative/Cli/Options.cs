@@ -88,6 +88,9 @@ internal sealed record Options
         flags.Define("key-recheck-interval", GoFlagSet.Kind.Duration, "5m", "how often the key is checked in the background (and, without --key-version, its latest version looked up)");
         // Hardening (issue #8)
         flags.Define("max-receive-message-size", GoFlagSet.Kind.Int, "65536", "largest gRPC request message in bytes; larger ones get RESOURCE_EXHAUSTED");
+        flags.Define("max-connections", GoFlagSet.Kind.Int, "128", "connections served at once; when all are taken the longest-idle one is closed for a newcomer");
+        flags.Define("idle-timeout", GoFlagSet.Kind.Duration, "5m", "a connection with no call for this long is closed with GOAWAY; 0 disables it");
+        flags.Define("request-body-timeout", GoFlagSet.Kind.Duration, "10s", "a call whose request is not complete this long after its headers is reset; 0 disables it");
         return flags;
     }
 
@@ -183,7 +186,21 @@ internal sealed record Options
             return OptionsResult.Exit(1, "--max-receive-message-size must be 1024 to 67108864 bytes");
         }
 
-        var limits = new Http2Limits { MaxRequestMessageSize = (int)maxMessage };
+        long maxConnections = GetNumber("max-connections");
+        TimeSpan idleTimeout = GetDuration("idle-timeout");
+        TimeSpan bodyTimeout = GetDuration("request-body-timeout");
+        if (maxConnections is < 1 or > 65_536 || idleTimeout < TimeSpan.Zero || bodyTimeout < TimeSpan.Zero)
+        {
+            return OptionsResult.Exit(1, "--max-connections must be 1 to 65536, --idle-timeout and --request-body-timeout must not be negative");
+        }
+
+        var limits = new Http2Limits
+        {
+            MaxRequestMessageSize = (int)maxMessage,
+            MaxConnections = (int)maxConnections,
+            IdleTimeout = idleTimeout,
+            RequestBodyTimeout = bodyTimeout,
+        };
 
         var options = new Options
         {
