@@ -23,6 +23,11 @@ internal sealed partial class Http2Connection
             long now = _time.GetTimestamp();
             _timerDue = long.MaxValue; // fired: not armed until re-armed below
             TimeSpan next = Timeout.InfiniteTimeSpan;
+            if (_output.IsDisposed)
+            {
+                return; // the connection has ended while this callback was starting
+            }
+
             if (_limits.RequestBodyTimeout > TimeSpan.Zero)
             {
                 next = ExpireBodiesLocked(now, ref expired);
@@ -42,12 +47,16 @@ internal sealed partial class Http2Connection
             }
         }
 
-        foreach (Http2Stream stream in expired ?? [])
+        if (expired is not null)
         {
-            NotifyAborted(stream);
+            foreach (Http2Stream stream in expired)
+            {
+                NotifyAborted(stream);
+            }
+
+            _output.RequestFlush(); // the RST_STREAMs
         }
 
-        _output.RequestFlush();
         if (idle)
         {
             BeginShutdown();
