@@ -75,13 +75,18 @@ internal sealed partial class Http2Connection
         CloseIfDrained();
     }
 
-    /// <summary>Writes as much of <paramref name="data"/> as both windows allow, in frames no larger than the peer accepts.</summary>
+    /// <summary>
+    /// Writes as much of <paramref name="data"/> as both windows allow, in frames no larger than the peer accepts, and
+    /// no more than the output buffer's room: a peer that opens its windows but does not read the socket must not make
+    /// handlers queue unbounded bytes there. What is left waits as a <see cref="HeldResponse"/>, within the held bounds,
+    /// and is resumed when a WINDOW_UPDATE, a SETTINGS or a completed socket write makes room.
+    /// </summary>
     private int WriteDataLocked(Http2Stream stream, ReadOnlySpan<byte> data)
     {
         int sent = 0;
         while (sent < data.Length)
         {
-            int window = Math.Min(_connectionSendWindow.Size, stream.SendWindow.Size);
+            int window = Math.Min(Math.Min(_connectionSendWindow.Size, stream.SendWindow.Size), _output.Room);
             if (window <= 0)
             {
                 break;

@@ -55,7 +55,7 @@ internal sealed partial class Http2Connection : IAsyncDisposable
         _heldBudget = heldBudget ?? new ByteBudget(limits.MaxHeldResponseBytesTotal);
         _time = time;
         Pool = pool;
-        _output = new OutputQueue(transport, _sync, limits.MaxBufferedOutput, _readCancellation.Cancel, pool);
+        _output = new OutputQueue(transport, _sync, limits.MaxBufferedOutput, _readCancellation.Cancel, pool, ResumeBlockedStreams);
         _headerBlock = new HeaderBlockAssembler(pool);
         _transport = transport;
         _application = application;

@@ -53,6 +53,38 @@ public class HostileMemoryTests
     }
 
     [Fact]
+    public async Task Serve_WindowsOpenButOutputFull_ResponsesHeldWithinBoundThenReset()
+    {
+        // Windows wide open, but 4 KiB of output room and 4 KiB of held bytes: of twelve 4 KiB responses produced in
+        // one read batch, the first fills the output buffer, the next waits as held, and the rest are reset.
+        var limits = new Http2Limits { MaxBufferedOutput = 4 * 1024, MaxHeldResponseBytes = 4 * 1024 };
+        var request = new KmsNative.Kms.V2.EncryptRequest { Plaintext = Google.Protobuf.ByteString.CopyFrom(new byte[4 * 1024]), Uid = "u" };
+        await using InProcessServer server = InProcessServer.Start(limits);
+        await using Http2TestPeer peer = await server.ConnectAsync();
+        await peer.SendAsync([Preface.ToArray(), Settings((SettingsParameter.InitialWindowSize, 1u << 20)), WindowUpdate(0, 1u << 24),
+            .. Enumerable.Range(0, 12).SelectMany(i => new[] { Headers(2 * i + 1, false, s_encrypt), Data(2 * i + 1, Message(request), true) })]);
+
+        // Each stream ends in trailers (END_STREAM on HEADERS) or in RST_STREAM; a completed one may also be followed
+        // by RST_STREAM(NO_ERROR), which is not an outcome.
+        var outcomes = new Dictionary<int, string>();
+        while (outcomes.Count < 12)
+        {
+            TestFrame frame = await peer.ReadSignificantAsync();
+            if (frame.Type == FrameType.RstStream && frame.ErrorCode != Http2ErrorCode.NoError)
+            {
+                outcomes.TryAdd(frame.StreamId, frame.ErrorCode.ToString());
+            }
+            else if (frame.Type == FrameType.Headers && frame.HasFlag(FrameFlags.EndStream))
+            {
+                outcomes.TryAdd(frame.StreamId, "trailers");
+            }
+        }
+
+        Assert.Contains("trailers", outcomes.Values);
+        Assert.Contains(nameof(Http2ErrorCode.EnhanceYourCalm), outcomes.Values);
+    }
+
+    [Fact]
     public async Task Serve_HeldResponseThenWindowOpens_SentAndBudgetGivenBack()
     {
         await using InProcessServer server = InProcessServer.Start(new Http2Limits { MaxHeldResponseBytes = 1_000 });
