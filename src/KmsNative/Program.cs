@@ -105,7 +105,7 @@ internal static class Program
             // The socket is up first; credentials and key access are checked now, in the background (Start). A
             // failure is logged once and reported through Status, so kube-apiserver sees the reason instead of a
             // crash loop.
-            var server = KmsServer.Start(listener.Socket, listener.Address.ToString(), backend, ConsoleLog.Instance, BuildInfo.Version, metrics: metrics);
+            var server = KmsServer.Start(listener.Socket, listener.Address.ToString(), backend, ConsoleLog.Instance, BuildInfo.Version, options.ServerLimits, metrics: metrics);
             Log.Always("Listening for connections", ("addr", "unix://" + listener.Address), ("socketActivated", listener.IsInherited));
 
             // Health and metrics after the socket, as the Go plugin; a port we cannot bind is fatal there too.

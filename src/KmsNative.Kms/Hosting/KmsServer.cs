@@ -14,6 +14,9 @@ namespace KmsNative.Kms.Hosting;
 /// </summary>
 internal sealed class KmsServer
 {
+    /// <summary>The window of the rate limit on log lines that clients cause (connection errors and refusals).</summary>
+    public static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(10);
+
     private readonly Task _accepting;
 
     private KmsServer(Http2Server http2, GrpcDispatcher dispatcher, IKmsBackend backend, KmsMetrics metrics)
@@ -53,8 +56,14 @@ internal sealed class KmsServer
         dispatcher.HandlerFailed += (method, exception) =>
             log.Write(LogLevel.Error, "handler failed", ("method", method), ("error", exception.GetType().Name + ": " + exception.Message));
         var http2 = new Http2Server(listener, dispatcher, limits, name, time);
-        http2.ConnectionFailed += (_, error) =>
-            log.Write(LogLevel.Verbose, "connection closed on a protocol error", ("code", error.ErrorCode), ("error", error.Message));
+        // Clients choose how often these happen: a few lines per interval, then a count of what was left out.
+        var connectionErrors = new RateLimitedLog(log, time, LogInterval, burst: 5);
+        http2.ConnectionFailed += (connection, error) =>
+            connectionErrors.Write(LogLevel.Verbose, "connection closed on a protocol error", ("code", error.ErrorCode), ("error", error.Message),
+                ("peer", (connection as Http2Connection)?.PeerName));
+        var refusals = new RateLimitedLog(log, time, LogInterval, burst: 1);
+        http2.ConnectionRefused += maxConnections =>
+            refusals.Write(LogLevel.Warning, "connection refused: every connection slot is busy", ("maxConnections", maxConnections));
 
         var server = new KmsServer(http2, dispatcher, backend, metrics);
         backend.Start();

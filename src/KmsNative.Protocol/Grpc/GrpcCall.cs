@@ -126,6 +126,7 @@ internal sealed class GrpcCall : ServerCallContext, IDisposable
         {
             _cancellation.Dispose();
             _stream.Headers.Dispose();
+            _stream.CompleteHandler();
         }
     }
 

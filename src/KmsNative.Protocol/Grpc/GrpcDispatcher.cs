@@ -127,6 +127,7 @@ internal sealed class GrpcDispatcher : IHttp2Application
     {
         SendTrailersOnly(stream, status, null);
         stream.Headers.Dispose();
+        stream.CompleteHandler();
     }
 
     private static void RefuseHttp(Http2Stream stream, int httpStatus, Status status)
@@ -135,6 +136,7 @@ internal sealed class GrpcDispatcher : IHttp2Application
         GrpcHeaderBlocks.WriteHttpError(block, httpStatus, status);
         stream.Respond(block.WrittenSpan, default, default);
         stream.Headers.Dispose();
+        stream.CompleteHandler();
     }
 
     // "application/grpc" optionally followed by "+proto" (or another subtype) or parameters.

@@ -44,6 +44,12 @@ internal sealed class HpackDecoder
         _maxHeaderListSize = maxHeaderListSize;
     }
 
+    /// <summary>
+    /// The uncompressed size of the last block decoded (names, values and 32 per field, RFC 9113 §6.5.2), counted to
+    /// the end even past the limit: what the block cost to walk, for the connection's abuse budget.
+    /// </summary>
+    public long LastHeaderListSize => _headerListSize;
+
     /// <summary>The decoder's dynamic table, for inspection.</summary>
     public DynamicTable DynamicTable => _table;
 

@@ -25,6 +25,9 @@ internal sealed class HeldResponse : IDisposable
 
     public Http2Stream Stream { get; }
 
+    /// <summary>Bytes reserved for it from the connection's and the server's budgets.</summary>
+    public int Size => _bytes.Length;
+
     public ReadOnlySpan<byte> UnsentData => _bytes.WrittenSpan[_sent.._dataEnd];
 
     public ReadOnlySpan<byte> Trailers => _bytes.WrittenSpan[_dataEnd..];

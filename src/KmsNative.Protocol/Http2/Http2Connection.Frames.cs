@@ -50,24 +50,39 @@ internal sealed partial class Http2Connection
             }
         }
 
+        // §6.5.3 processes values in order, but only the last INITIAL_WINDOW_SIZE of a frame is observable: applying
+        // each one would cost entries × open streams per frame (thousands of entries × 256 streams held a socket thread
+        // for milliseconds), so every value is checked as it is read and the last one is applied once.
+        uint? initialWindowSize = null;
+        uint? maxFrameSize = null;
+        while (PayloadReader.TryReadSetting(ref payload, out SettingsParameter parameter, out uint value))
+        {
+            switch (parameter)
+            {
+                case SettingsParameter.InitialWindowSize:
+                    initialWindowSize = value;
+                    break;
+                case SettingsParameter.MaxFrameSize:
+                    maxFrameSize = value;
+                    break;
+                default:
+                    // HEADER_TABLE_SIZE needs nothing: our encoder never adds to the dynamic table.
+                    // MAX_CONCURRENT_STREAMS limits server-initiated streams, of which we have none.
+                    // MAX_HEADER_LIST_SIZE is advisory, and our response blocks are a few bytes. Unknown ones are ignored.
+                    break;
+            }
+        }
+
         lock (_sync)
         {
-            while (PayloadReader.TryReadSetting(ref payload, out SettingsParameter parameter, out uint value))
+            if (initialWindowSize is { } size)
             {
-                switch (parameter)
-                {
-                    case SettingsParameter.InitialWindowSize:
-                        ApplyPeerInitialWindowSize(value);
-                        break;
-                    case SettingsParameter.MaxFrameSize:
-                        _peerMaxFrameSize = (int)value;
-                        break;
-                    default:
-                        // HEADER_TABLE_SIZE needs nothing: our encoder never adds to the dynamic table.
-                        // MAX_CONCURRENT_STREAMS limits server-initiated streams, of which we have none.
-                        // MAX_HEADER_LIST_SIZE is advisory, and our response blocks are a few bytes. Unknown ones are ignored.
-                        break;
-                }
+                ApplyPeerInitialWindowSize(size);
+            }
+
+            if (maxFrameSize is { } frameSize)
+            {
+                _peerMaxFrameSize = (int)frameSize;
             }
 
             _output.Writer.WriteSettingsAck();
@@ -280,9 +295,16 @@ internal sealed partial class Http2Connection
 
         lock (_sync)
         {
+            if (stream!.LocalEnded)
+            {
+                // The request body timeout closed it since the first look (.Timers.cs): the DATA is dropped.
+                ReturnConnectionCreditLocked(header.Length);
+                return;
+            }
+
             // Padding is never buffered: give its credit back now.
             ReturnConnectionCreditLocked(header.Length - data.Length);
-            if (stream!.BodyLength + data.Length > _limits.MaxRequestMessageSize + 5)
+            if (stream.BodyLength + data.Length > _limits.MaxRequestMessageSize + 5)
             {
                 ReturnConnectionCreditLocked(stream.BodyLength + data.Length);
                 stream.BodyTooLarge = true;
@@ -293,16 +315,21 @@ internal sealed partial class Http2Connection
                 _output.Writer.WriteWindowUpdate(streamId, increment);
                 stream.ReceiveWindow.Reopen(increment);
             }
+
+            if (!stream.BodyTooLarge)
+            {
+                // Under the lock: the request body timeout releases undispatched bodies from the timer's thread.
+                stream.AppendBody(data);
+            }
         }
 
-        if (stream!.BodyTooLarge)
+        if (stream.BodyTooLarge)
         {
             stream.ReleaseBody();
             Dispatch(stream); // the application answers RESOURCE_EXHAUSTED now; later DATA is discarded
             return;
         }
 
-        stream.AppendBody(data);
         if (endStream)
         {
             OnRemoteEnd(stream);
@@ -313,6 +340,11 @@ internal sealed partial class Http2Connection
     {
         lock (_sync)
         {
+            if (stream.LocalEnded)
+            {
+                return; // closed by the request body timeout meanwhile
+            }
+
             stream.RemoteEnded = true;
         }
 
@@ -331,6 +363,7 @@ internal sealed partial class Http2Connection
     private void Dispatch(Http2Stream stream)
     {
         stream.Dispatched = true;
+        stream.HoldForHandler(); // until the application's CompleteHandler, whatever happens to the stream
         try
         {
             _application.OnRequest(stream);
@@ -346,21 +379,6 @@ internal sealed partial class Http2Connection
             }
 
             stream.ReleaseBody();
-        }
-    }
-
-    private void ChargeReset()
-    {
-        long now = _time.GetTimestamp();
-        if (_time.GetElapsedTime(_resetWindowStart, now) >= _limits.ResetBurstWindow)
-        {
-            _resetWindowStart = now;
-            _resetBudget = _limits.MaxResetsPerWindow;
-        }
-
-        if (--_resetBudget < 0)
-        {
-            throw new Http2ConnectionException(Http2ErrorCode.EnhanceYourCalm, "too many stream resets or empty frames");
         }
     }
 

@@ -31,9 +31,10 @@ internal sealed partial class Http2Connection
                     // §6.8: after our GOAWAY, newer streams are not processed; REFUSED_STREAM lets the client retry elsewhere.
                     (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.RefusedStream);
                 }
-                else if (_streams.Count >= _limits.MaxConcurrentStreams)
+                else if (Volatile.Read(ref _activeStreams) >= _limits.MaxConcurrentStreams)
                 {
-                    // §5.1.2: above our SETTINGS_MAX_CONCURRENT_STREAMS.
+                    // §5.1.2: above our SETTINGS_MAX_CONCURRENT_STREAMS. Counted are open streams and closed ones
+                    // whose handler still runs, so resets (ours or the peer's) never admit more handlers than that.
                     (target, resetCode) = (HeaderBlockTarget.Discard, Http2ErrorCode.RefusedStream);
                 }
             }
@@ -125,6 +126,7 @@ internal sealed partial class Http2Connection
             _headerCollector.BeginTrailers();
             bool trailersWithinLimit = _hpackDecoder.Decode(block, _headerCollector);
             _headerCollector.End();
+            ChargeHeaderListCost(trailersWithinLimit);
             Http2Stream? stream;
             lock (_sync)
             {
@@ -146,7 +148,7 @@ internal sealed partial class Http2Connection
         if (target != HeaderBlockTarget.NewStream)
         {
             // §4.3: every block is decoded, even one we discard, or the dynamic table goes out of sync.
-            _hpackDecoder.Decode(block, DiscardingHeaderHandler.Instance);
+            ChargeHeaderListCost(_hpackDecoder.Decode(block, DiscardingHeaderHandler.Instance));
             if (resetCode != Http2ErrorCode.NoError)
             {
                 ResetStream(streamId, resetCode);
@@ -159,6 +161,14 @@ internal sealed partial class Http2Connection
         _headerCollector.Begin(newStream.Headers);
         bool withinLimit = _hpackDecoder.Decode(block, _headerCollector);
         _headerCollector.End();
+        if (!withinLimit)
+        {
+            newStream.Headers.Dispose();
+            ChargeHeaderListCost(withinLimit);
+            ResetStream(streamId, Http2ErrorCode.ProtocolError);
+            return;
+        }
+
         if (!withinLimit || _headerCollector.Error is not null)
         {
             // §8.1.1: a malformed request is a stream error of type PROTOCOL_ERROR. An oversized header list gets the same.
@@ -171,6 +181,12 @@ internal sealed partial class Http2Connection
         {
             newStream.SendWindow = new FlowWindow(_peerInitialWindowSize);
             _streams.Add(streamId, newStream);
+            OnStreamOpenedLocked();
+            if (!endStream)
+            {
+                newStream.OpenedAt = _time.GetTimestamp();
+                ArmBodyTimeoutLocked(newStream.OpenedAt);
+            }
         }
 
         if (endStream)

@@ -13,6 +13,7 @@ internal sealed partial class Http2Connection
     private int _peerMaxFrameSize = Http2Limits.DefaultMaxFrameSize;
     private FlowWindow _connectionReceiveWindow;
     private int _connectionCreditPending;
+    private int _heldBytes;                                              // sum of _heldResponses' sizes
 
     private void SendServerPreface()
     {
@@ -56,10 +57,16 @@ internal sealed partial class Http2Connection
                     _output.Writer.WriteHeaders(stream.Id, trailers, endStream: true, _peerMaxFrameSize);
                     EndLocalLocked(stream);
                 }
-                else
+                else if (TryReserveHeldLocked(data.Length - sent + trailers.Length))
                 {
                     // Out of window: keep the rest until a WINDOW_UPDATE or SETTINGS makes room.
                     _heldResponses.Add(new HeldResponse(stream, data[sent..], trailers, Pool));
+                }
+                else
+                {
+                    // Over this connection's or the server's bound for held responses: drop it rather than hold it.
+                    _output.Writer.WriteRstStream(stream.Id, Http2ErrorCode.EnhanceYourCalm);
+                    CloseStreamLocked(stream, closedEarly: true);
                 }
             }
         }
@@ -68,13 +75,18 @@ internal sealed partial class Http2Connection
         CloseIfDrained();
     }
 
-    /// <summary>Writes as much of <paramref name="data"/> as both windows allow, in frames no larger than the peer accepts.</summary>
+    /// <summary>
+    /// Writes as much of <paramref name="data"/> as both windows allow, in frames no larger than the peer accepts, and
+    /// no more than the output buffer's room: a peer that opens its windows but does not read the socket must not make
+    /// handlers queue unbounded bytes there. What is left waits as a <see cref="HeldResponse"/>, within the held bounds,
+    /// and is resumed when a WINDOW_UPDATE, a SETTINGS or a completed socket write makes room.
+    /// </summary>
     private int WriteDataLocked(Http2Stream stream, ReadOnlySpan<byte> data)
     {
         int sent = 0;
         while (sent < data.Length)
         {
-            int window = Math.Min(_connectionSendWindow.Size, stream.SendWindow.Size);
+            int window = Math.Min(Math.Min(_connectionSendWindow.Size, stream.SendWindow.Size), _output.Room);
             if (window <= 0)
             {
                 break;
@@ -135,6 +147,7 @@ internal sealed partial class Http2Connection
         }
 
         _streams.Remove(stream.Id);
+        stream.ReleaseOpen();
         ReleaseHeldResponseLocked(stream);
         if (closedEarly)
         {
@@ -152,14 +165,19 @@ internal sealed partial class Http2Connection
         {
             if (_heldResponses[i].Stream == stream)
             {
-                _heldResponses[i].Dispose();
+                DisposeHeldLocked(_heldResponses[i]);
                 _heldResponses.RemoveAt(i);
                 return;
             }
         }
     }
 
-    /// <summary>A stream error (§5.4.2): RST_STREAM, and the stream, if it is open, is closed.</summary>
+    /// <summary>
+    /// A stream error (§5.4.2): RST_STREAM, and the stream, if it is open, is closed. Every reset we send was provoked
+    /// by the peer, so it is charged to the same budget as the peer's own resets (CVE-2025-8671, "MadeYouReset"); once
+    /// that is spent the read loop ends the connection with GOAWAY(ENHANCE_YOUR_CALM) after the current frame, so the
+    /// caller still notifies the handler of this stream.
+    /// </summary>
     private void WriteResetLocked(int streamId, Http2Stream? stream, Http2ErrorCode errorCode)
     {
         _output.Writer.WriteRstStream(streamId, errorCode);
@@ -170,6 +188,11 @@ internal sealed partial class Http2Connection
         else
         {
             _closedStreams.Remember(streamId, StreamClosure.ClosedByUs);
+        }
+
+        if (!TryChargeResetsLocked(1))
+        {
+            _resetBudgetSpent = true;
         }
     }
 

@@ -30,29 +30,32 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     private readonly CancellationTokenSource _readCancellation = new(); // thread-safe: cancelling ends the read loop
     private readonly OutputQueue _output;                               // its state is guarded by _sync too
     private readonly TimeProvider _time;
-    private readonly ITimer _timer;                                     // handshake, then idle timeout
+    private readonly ByteBudget _heldBudget;                            // thread-safe
+    private readonly ITimer _timer;                                     // handshake, then idle and request body timeouts (.Timers.cs)
 
     private PooledSecretBuffer _readBuffer; // read loop only (DisposeAsync once it has ended)
     private bool _prefaceReceived;          // read loop only
     private bool _settingsReceived;         // written by the read loop; the timer reads it (a stale false is harmless: SETTINGS re-arms the timer)
     private int _lastStreamId;              // highest stream id the peer opened (RFC 9113 §5.1.1); written by the read loop, read for GOAWAY
-    private long _lastActivity;             // _time.GetTimestamp() of the last bytes received; Volatile, read by the timer
     private bool _goAwaySent;               // _sync
     private bool _peerGoAway;               // _sync
-    private int _resetBudget;               // read loop only (ChargeReset)
-    private long _resetWindowStart;         // read loop only
 
     /// <param name="time">The clock of the handshake and idle timeouts and of the reset budget's window.</param>
     /// <param name="pool">
     /// Where every buffer of this connection and its streams is rented (<see cref="ArrayPool{T}.Shared"/> when null);
     /// a test knob, to check that each array comes back zeroed.
     /// </param>
+    /// <param name="heldBudget">
+    /// Held response bytes shared with the server's other connections; a budget of its own
+    /// (<see cref="Http2Limits.MaxHeldResponseBytesTotal"/>) when null.
+    /// </param>
     public Http2Connection(Stream transport, IHttp2Application application, Http2Limits limits, string peerName, TimeProvider time,
-        ArrayPool<byte>? pool = null)
+        ArrayPool<byte>? pool = null, ByteBudget? heldBudget = null)
     {
+        _heldBudget = heldBudget ?? new ByteBudget(limits.MaxHeldResponseBytesTotal);
         _time = time;
         Pool = pool;
-        _output = new OutputQueue(transport, _sync, limits.MaxBufferedOutput, _readCancellation.Cancel, pool);
+        _output = new OutputQueue(transport, _sync, limits.MaxBufferedOutput, _readCancellation.Cancel, pool, ResumeBlockedStreams);
         _headerBlock = new HeaderBlockAssembler(pool);
         _transport = transport;
         _application = application;
@@ -62,8 +65,9 @@ internal sealed partial class Http2Connection : IAsyncDisposable
         _readBuffer = new PooledSecretBuffer(Math.Max(32 * 1024, limits.MaxFrameSize + FrameHeader.Size), pool);
         _connectionReceiveWindow = new FlowWindow(limits.ConnectionWindowSize);
         _resetBudget = limits.MaxResetsPerWindow;
-        _lastActivity = time.GetTimestamp();
-        _resetWindowStart = _lastActivity;
+        _resetWindowStart = time.GetTimestamp();
+        _idleSince = _resetWindowStart;
+        _timerDue = _resetWindowStart + (long)(limits.HandshakeTimeout.TotalSeconds * time.TimestampFrequency);
         _timer = time.CreateTimer(static state => ((Http2Connection)state!).OnTimer(), this, limits.HandshakeTimeout, Timeout.InfiniteTimeSpan);
     }
 
@@ -165,7 +169,6 @@ internal sealed partial class Http2Connection : IAsyncDisposable
             }
 
             _readBuffer.Advance(read);
-            Volatile.Write(ref _lastActivity, _time.GetTimestamp());
             _output.BeginReadBatch();
             // Frames already handled may have carried a plaintext DEK (Encrypt requests): DiscardFront zeroes them.
             _readBuffer.DiscardFront(ProcessBuffered(_readBuffer.WrittenSpan));
@@ -201,51 +204,13 @@ internal sealed partial class Http2Connection : IAsyncDisposable
         while (FrameReader.TryRead(ref buffer, _limits.MaxFrameSize, out FrameHeader header, out ReadOnlySpan<byte> payload))
         {
             ProcessFrame(header, payload);
+            if (_resetBudgetSpent)
+            {
+                throw TooManyResets(); // a reset we sent spent the budget (WriteResetLocked)
+            }
         }
 
         return total - buffer.Length;
-    }
-
-    private void OnTimer()
-    {
-        if (!_settingsReceived)
-        {
-            // Handshake timeout: no preface and SETTINGS in time. Nothing to say to a peer that says nothing.
-            _readCancellation.Cancel();
-            return;
-        }
-
-        if (_limits.IdleTimeout <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        TimeSpan idleFor = _time.GetElapsedTime(Volatile.Read(ref _lastActivity));
-        bool hasStreams;
-        lock (_sync)
-        {
-            hasStreams = _streams.Count > 0;
-        }
-
-        if (!hasStreams && idleFor >= _limits.IdleTimeout)
-        {
-            BeginShutdown();
-            return;
-        }
-
-        TimeSpan left = _limits.IdleTimeout - idleFor;
-        ArmTimer(left > TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
-    }
-
-    private void ArmTimer(TimeSpan dueTime)
-    {
-        try
-        {
-            _timer.Change(dueTime, Timeout.InfiniteTimeSpan);
-        }
-        catch (ObjectDisposedException)
-        {
-        }
     }
 
     private void CloseIfDrained()
@@ -284,12 +249,13 @@ internal sealed partial class Http2Connection : IAsyncDisposable
             foreach (Http2Stream stream in streams)
             {
                 stream.LocalEnded = true;
+                stream.ReleaseOpen();
             }
 
             _streams.Clear();
             foreach (HeldResponse held in _heldResponses)
             {
-                held.Dispose();
+                DisposeHeldLocked(held);
             }
 
             _heldResponses.Clear();

@@ -15,12 +15,20 @@ internal sealed record Http2Limits
     /// <summary>SETTINGS_MAX_HEADER_LIST_SIZE we advertise; larger request headers are refused.</summary>
     public int MaxHeaderListSize { get; init; } = 16 * 1024;
 
-    /// <summary>Largest gRPC request message, as gRPC's default (4 MiB).</summary>
-    public int MaxRequestMessageSize { get; init; } = 4 * 1024 * 1024;
+    /// <summary>Largest gRPC request message (--max-receive-message-size); larger ones get RESOURCE_EXHAUSTED.</summary>
+    /// <remarks>
+    /// Not gRPC's 4 MiB: every KMS message is small. kube-apiserver sends 32-byte DEKs and seeds, ciphertexts and key
+    /// ids of at most 1 KiB and annotations of at most 32 KiB in all (ValidateEncryptedObject, validateAnnotations), so
+    /// the largest real request, a Decrypt, is about 34 KiB. 64 KiB leaves room for that and bounds what one stream
+    /// makes us buffer to 64 KiB instead of 4 MiB (256 streams: 16 MiB per connection instead of 1 GiB).
+    /// </remarks>
+    public int MaxRequestMessageSize { get; init; } = DefaultMaxRequestMessageSize;
+
+    public const int DefaultMaxRequestMessageSize = 64 * 1024;
 
     /// <summary>
-    /// SETTINGS_INITIAL_WINDOW_SIZE we advertise. Large enough that a KMS request (under 1 KiB, at most 4 MiB)
-    /// never waits for a WINDOW_UPDATE round trip.
+    /// SETTINGS_INITIAL_WINDOW_SIZE we advertise. Large enough that a KMS request (under 1 KiB, at most
+    /// <see cref="MaxRequestMessageSize"/>) never waits for a WINDOW_UPDATE round trip.
     /// </summary>
     public int InitialStreamWindowSize { get; init; } = 1024 * 1024;
 
@@ -30,8 +38,25 @@ internal sealed record Http2Limits
     /// <summary>Time allowed from accept to the client preface and its SETTINGS frame.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>A connection with no open stream and no frame for this long is closed with GOAWAY(NO_ERROR). Zero disables it.</summary>
-    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// A connection with no stream (open, or closed with its handler still running) for this long is closed with
+    /// GOAWAY(NO_ERROR) (--idle-timeout). Frames do not count: PINGs alone must not keep a connection slot. Longer than
+    /// kube-apiserver's one-minute Status poll, and a client that is closed reconnects. Zero disables it.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// A stream whose request (headers to END_STREAM) is not complete this long after its HEADERS is reset with
+    /// CANCEL (--request-body-timeout): kube-apiserver sends each request in one write, so only a client that holds
+    /// streams open on purpose waits. Zero disables it.
+    /// </summary>
+    public TimeSpan RequestBodyTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Connections served at once (--max-connections). When all are taken, the one idle longest is closed with
+    /// GOAWAY to make room; when none is idle, the newcomer gets GOAWAY(ENHANCE_YOUR_CALM) and is closed.
+    /// </summary>
+    public int MaxConnections { get; init; } = 128;
 
     /// <summary>
     /// RST_STREAM frames from the peer allowed per <see cref="ResetBurstWindow"/> before GOAWAY(ENHANCE_YOUR_CALM):
@@ -40,6 +65,16 @@ internal sealed record Http2Limits
     public int MaxResetsPerWindow { get; init; } = 200;
 
     public TimeSpan ResetBurstWindow { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Response bytes one connection may hold behind a closed flow-control window (RFC 9113 §6.9). A response that
+    /// does not fit is dropped and its stream reset with ENHANCE_YOUR_CALM: a peer that opens windows it never reads
+    /// through cannot make us keep its answers. KMS responses are under 2 KiB, so well-behaved clients never come near.
+    /// </summary>
+    public int MaxHeldResponseBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>The same bound for all connections together (<see cref="ByteBudget"/>), so 128 slow readers hold at most this.</summary>
+    public long MaxHeldResponseBytesTotal { get; init; } = 64L * 1024 * 1024;
 
     /// <summary>Buffered output above which the connection stops reading until the peer drains it.</summary>
     public int MaxBufferedOutput { get; init; } = 1024 * 1024;

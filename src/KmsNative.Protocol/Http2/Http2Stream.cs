@@ -12,6 +12,12 @@ internal sealed class Http2Stream
     private readonly Http2Connection _connection;
     private PooledSecretBuffer _body; // read loop only; an Encrypt request body holds a plaintext DEK
 
+    // What keeps this stream counted against SETTINGS_MAX_CONCURRENT_STREAMS: being open, and a handler still
+    // running (which may outlive the stream when it is reset). Thread-safe (Interlocked); 0 retires the stream.
+    private int _holds = 1;
+    private int _openReleased;
+    private int _handlerReleased;
+
     public Http2Stream(Http2Connection connection, int id, int receiveWindow, int sendWindow)
     {
         _connection = connection;
@@ -45,6 +51,7 @@ internal sealed class Http2Stream
     internal bool RemoteEnded;      // END_STREAM received
     internal bool LocalEnded;       // END_STREAM sent (or reset)
     internal bool Dispatched;       // handed to the application
+    internal long OpenedAt;         // the connection clock's timestamp of its HEADERS, for the request body timeout
 
     /// <summary>
     /// Sends the response: <paramref name="headers"/> as one HPACK block, then <paramref name="data"/> in DATA frames
@@ -54,6 +61,39 @@ internal sealed class Http2Stream
     /// </summary>
     public void Respond(ReadOnlySpan<byte> headers, ReadOnlySpan<byte> data, ReadOnlySpan<byte> trailers) =>
         _connection.Respond(this, headers, data, trailers);
+
+    /// <summary>
+    /// The application's handler no longer works on this stream (it answered, failed, or saw the abort). Until then the
+    /// stream counts against SETTINGS_MAX_CONCURRENT_STREAMS even once it is closed or reset, so a client that makes
+    /// us reset its streams (CVE-2025-8671) cannot run more handlers than that. Idempotent; safe from any thread.
+    /// </summary>
+    public void CompleteHandler()
+    {
+        if (Dispatched && Interlocked.Exchange(ref _handlerReleased, 1) == 0)
+        {
+            Release();
+        }
+    }
+
+    /// <summary>Dispatch: the handler holds the stream until <see cref="CompleteHandler"/>.</summary>
+    internal void HoldForHandler() => Interlocked.Increment(ref _holds);
+
+    /// <summary>The stream is closed (or the connection is gone); idempotent.</summary>
+    internal void ReleaseOpen()
+    {
+        if (Interlocked.Exchange(ref _openReleased, 1) == 0)
+        {
+            Release();
+        }
+    }
+
+    private void Release()
+    {
+        if (Interlocked.Decrement(ref _holds) == 0)
+        {
+            _connection.OnStreamRetired();
+        }
+    }
 
     internal int BodyLength => _body.Length;
 

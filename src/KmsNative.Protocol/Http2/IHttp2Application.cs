@@ -7,7 +7,9 @@ internal interface IHttp2Application
     /// Called on the connection's read loop once a request's headers and body are in (END_STREAM received),
     /// or early when its body outgrew the limit (<see cref="Http2Stream.BodyTooLarge"/>). The body is valid only
     /// during the call: it is zeroed and returned to the pool afterwards. The application answers with
-    /// <see cref="Http2Stream.Respond"/>, from any thread, now or later. Must not block.
+    /// <see cref="Http2Stream.Respond"/>, from any thread, now or later, and calls <see cref="Http2Stream.CompleteHandler"/>
+    /// once it no longer works on the stream (answered or not): until then the stream counts against
+    /// SETTINGS_MAX_CONCURRENT_STREAMS. Must not block.
     /// </summary>
     void OnRequest(Http2Stream stream);
 

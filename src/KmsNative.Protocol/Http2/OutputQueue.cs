@@ -21,6 +21,7 @@ internal sealed class OutputQueue
     private readonly Lock _sync;
     private readonly int _maxBuffered;
     private readonly Action _onWriteFailed;
+    private readonly Action? _onSent;
     private PooledSecretBuffer _spare;              // the writer's next buffer; empty while a flush holds it
     private bool _flushing;
     private bool _inReadBatch;                      // the read loop flushes when its batch ends
@@ -29,8 +30,13 @@ internal sealed class OutputQueue
 
     /// <param name="maxBuffered">Buffered bytes above which <see cref="WaitForRoomAsync"/> waits (a peer that stops reading).</param>
     /// <param name="onWriteFailed">Called once a write to the transport has failed (the connection then closes).</param>
-    public OutputQueue(Stream transport, Lock sync, int maxBuffered, Action onWriteFailed, ArrayPool<byte>? pool)
+    /// <param name="onSent">
+    /// Called under the lock after each write to the transport: the writer has room again, so output held back for
+    /// want of it may be written (and is sent by the same flush).
+    /// </param>
+    public OutputQueue(Stream transport, Lock sync, int maxBuffered, Action onWriteFailed, ArrayPool<byte>? pool, Action? onSent = null)
     {
+        _onSent = onSent;
         _transport = transport;
         _sync = sync;
         _maxBuffered = maxBuffered;
@@ -38,6 +44,9 @@ internal sealed class OutputQueue
         Writer = new FrameWriter(BufferSize, pool);
         _spare = new PooledSecretBuffer(BufferSize, pool);
     }
+
+    /// <summary>Bytes written and not yet handed to a flush, above which writers should hold back (read under the lock).</summary>
+    public int Room => Math.Max(0, _maxBuffered - Writer.Length);
 
     /// <summary>Where frames are written, under the connection's lock.</summary>
     public FrameWriter Writer { get; }
@@ -98,6 +107,11 @@ internal sealed class OutputQueue
                 sending.Clear();
                 lock (_sync)
                 {
+                    if (!_disposed)
+                    {
+                        _onSent?.Invoke();
+                    }
+
                     if (Writer.Length == 0 || _disposed)
                     {
                         break;

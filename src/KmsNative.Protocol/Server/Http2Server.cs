@@ -17,20 +17,25 @@ internal sealed class Http2Server
     private readonly string _name;
     private readonly TimeProvider _time;
     private readonly HashSet<Http2Connection> _connections = [];
+    private readonly ByteBudget _heldBudget;
     private readonly Lock _sync = new();
     private bool _stopping;
     private long _connectionCount;
 
     /// <param name="time">The clock of the grace period and of every connection's timeouts.</param>
-    public Http2Server(Socket listener, IHttp2Application application, Http2Limits limits, string name, TimeProvider time, int maxConnections = 128)
+    public Http2Server(Socket listener, IHttp2Application application, Http2Limits limits, string name, TimeProvider time)
     {
         _time = time;
         _listener = listener;
         _application = application;
         _limits = limits;
         _name = name;
-        _maxConnections = maxConnections;
+        _maxConnections = limits.MaxConnections;
+        _heldBudget = new ByteBudget(limits.MaxHeldResponseBytesTotal);
     }
+
+    /// <summary>Raised when a connection is refused because every slot is busy (for the log; may be frequent).</summary>
+    public event Action<int>? ConnectionRefused;
 
     /// <summary>Raised when a connection ends on a protocol error (for the log).</summary>
     public event EventHandler<Http2ConnectionException>? ConnectionFailed;
@@ -70,19 +75,35 @@ internal sealed class Http2Server
             }
 
             Http2Connection connection;
+            Http2Connection? evicted = null;
             lock (_sync)
             {
-                if (_stopping || _connections.Count >= _maxConnections)
+                if (_stopping)
                 {
                     socket.Dispose();
                     continue;
                 }
 
+                if (_connections.Count >= _maxConnections)
+                {
+                    // Full: the connection idle longest makes room, so a kube-apiserver that reconnects always gets in
+                    // however many idle or half-open connections others hold. With none idle, the newcomer is refused.
+                    evicted = FindLongestIdleLocked();
+                    if (evicted is null)
+                    {
+                        Refuse(socket);
+                        continue;
+                    }
+
+                    _connections.Remove(evicted);
+                }
+
                 long id = ++_connectionCount;
-                connection = new Http2Connection(new NetworkStream(socket, ownsSocket: true), _application, _limits, $"unix:{_name}#{id}", _time);
+                connection = new Http2Connection(new NetworkStream(socket, ownsSocket: true), _application, _limits, $"unix:{_name}#{id}", _time, heldBudget: _heldBudget);
                 _connections.Add(connection);
             }
 
+            evicted?.BeginShutdown(); // GOAWAY(NO_ERROR); with no stream it closes at once
             connection.ConnectionErrors += (sender, error) => ConnectionFailed?.Invoke(sender, error);
             _ = RunConnectionAsync(connection);
         }
@@ -112,6 +133,53 @@ internal sealed class Http2Server
             }
 
             await all.ConfigureAwait(false);
+        }
+    }
+
+    private Http2Connection? FindLongestIdleLocked()
+    {
+        Http2Connection? longest = null;
+        foreach (Http2Connection candidate in _connections)
+        {
+            long idleSince = candidate.IdleSince;
+            if (idleSince != long.MaxValue && (longest is null || idleSince < longest.IdleSince))
+            {
+                longest = candidate;
+            }
+        }
+
+        return longest;
+    }
+
+    /// <summary>
+    /// RFC 9113 §3.4, §6.8: a server preface (empty SETTINGS), then GOAWAY(ENHANCE_YOUR_CALM, last stream 0), so the
+    /// client learns why rather than seeing a reset. 52 bytes into a fresh socket's buffer: the send does not block.
+    /// </summary>
+    private void Refuse(Socket socket)
+    {
+        ConnectionRefused?.Invoke(_maxConnections); // first: the log line is written before the client hears of it
+        ReadOnlySpan<byte> debug = "connection limit reached"u8;
+        Span<byte> frames = stackalloc byte[FrameHeader.Size * 2 + 8 + 24];
+        frames.Clear();
+        frames[3] = (byte)FrameType.Settings;                                   // length 0, flags 0, stream 0
+        Span<byte> goAway = frames[FrameHeader.Size..];
+        goAway[2] = (byte)(8 + debug.Length);
+        goAway[3] = (byte)FrameType.GoAway;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(goAway[(FrameHeader.Size + 4)..], (uint)Http2ErrorCode.EnhanceYourCalm);
+        debug.CopyTo(goAway[(FrameHeader.Size + 8)..]);
+        try
+        {
+            socket.Blocking = false;
+            socket.Send(frames);
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (SocketException)
+        {
+            // The client left already.
+        }
+        finally
+        {
+            socket.Dispose();
         }
     }
 

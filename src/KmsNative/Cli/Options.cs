@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using KmsNative.Cli;
+using KmsNative.Protocol.Http2;
 using KmsNative.Protocol.Server;
 
 namespace KmsNative;
@@ -49,6 +50,8 @@ internal sealed record Options
     public TimeSpan KeyRecheckInterval { get; init; } = TimeSpan.FromMinutes(5);
     public bool LocalEncrypt { get; init; } = true;
     public int KeyVaultRateLimit { get; init; } = 50;
+    // Hardening (issue #8): what one client may make the server hold
+    public Http2Limits ServerLimits { get; init; } = new();
 
     public static GoFlagSet CreateFlagSet()
     {
@@ -85,6 +88,11 @@ internal sealed record Options
         flags.Define("local-encrypt", GoFlagSet.Kind.Bool, "true", "encrypt with the key's public part (from get key) while the key allows it, instead of calling Key Vault");
         flags.Define("key-recheck-interval", GoFlagSet.Kind.Duration, "5m", "how often the key is checked in the background (and, without --key-version, its latest version looked up)");
         flags.Define("keyvault-rate-limit", GoFlagSet.Kind.Int, "50", "Key Vault calls per second at most, spread evenly; a call whose turn comes after its deadline fails UNAVAILABLE; 429s slow it down; 0 disables");
+        // Hardening (issue #8)
+        flags.Define("max-receive-message-size", GoFlagSet.Kind.Int, "65536", "largest gRPC request message in bytes; larger ones get RESOURCE_EXHAUSTED");
+        flags.Define("max-connections", GoFlagSet.Kind.Int, "128", "connections served at once; when all are taken the longest-idle one is closed for a newcomer");
+        flags.Define("idle-timeout", GoFlagSet.Kind.Duration, "5m", "a connection with no call for this long is closed with GOAWAY; 0 disables it");
+        flags.Define("request-body-timeout", GoFlagSet.Kind.Duration, "10s", "a call whose request is not complete this long after its headers is reset; 0 disables it");
         return flags;
     }
 
@@ -179,6 +187,29 @@ internal sealed record Options
             return OptionsResult.Exit(1, "--dek-cache-size must be 0 (off) to 10000000, and --dek-cache-ttl positive when the cache is on");
         }
 
+        // Hardening (issue #8)
+        long maxMessage = GetNumber("max-receive-message-size");
+        if (maxMessage is < 1024 or > 64 * 1024 * 1024)
+        {
+            return OptionsResult.Exit(1, "--max-receive-message-size must be 1024 to 67108864 bytes");
+        }
+
+        long maxConnections = GetNumber("max-connections");
+        TimeSpan idleTimeout = GetDuration("idle-timeout");
+        TimeSpan bodyTimeout = GetDuration("request-body-timeout");
+        if (maxConnections is < 1 or > 65_536 || idleTimeout < TimeSpan.Zero || bodyTimeout < TimeSpan.Zero)
+        {
+            return OptionsResult.Exit(1, "--max-connections must be 1 to 65536, --idle-timeout and --request-body-timeout must not be negative");
+        }
+
+        var limits = new Http2Limits
+        {
+            MaxRequestMessageSize = (int)maxMessage,
+            MaxConnections = (int)maxConnections,
+            IdleTimeout = idleTimeout,
+            RequestBodyTimeout = bodyTimeout,
+        };
+
         var options = new Options
         {
             ListenAddress = listen,
@@ -211,6 +242,7 @@ internal sealed record Options
             KeyRecheckInterval = keyRecheck,
             LocalEncrypt = GetBool("local-encrypt"),
             KeyVaultRateLimit = (int)rateLimit,
+            ServerLimits = limits,
         };
         return OptionsResult.Ok(options);
     }

@@ -32,8 +32,11 @@ internal sealed class FakeApplication : IHttp2Application
 
     public void OnAborted(Http2Stream stream) => _aborted.Writer.TryWrite(stream);
 
-    public static void Answer(Http2Stream stream, ReadOnlySpan<byte> body) =>
+    public static void Answer(Http2Stream stream, ReadOnlySpan<byte> body)
+    {
         stream.Respond(GrpcHeaderBlocks.ResponseHeaders, body, GrpcHeaderBlocks.OkTrailers);
+        stream.CompleteHandler();
+    }
 
     public async Task<ReceivedRequest> NextRequestAsync()
     {

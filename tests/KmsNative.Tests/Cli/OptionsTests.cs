@@ -1,3 +1,5 @@
+using KmsNative.Protocol.Http2;
+
 namespace KmsNative.Tests.Cli;
 
 public class OptionsTests
@@ -98,6 +100,25 @@ public class OptionsTests
         Assert.Equal(TimeSpan.FromSeconds(3), options.ShutdownGracePeriod);
         Assert.True(options.ListenAddress.IsAbstract);
         Assert.Equal("kms", options.ListenAddress.Path);
+    }
+
+    [Fact]
+    public void Parse_MaxReceiveMessageSize_DefaultsTo64KiBAndCanBeRaised()
+    {
+        Assert.Equal(64 * 1024, Options.Parse([]).Options!.ServerLimits.MaxRequestMessageSize);
+        Assert.Equal(4 * 1024 * 1024, Options.Parse(["--max-receive-message-size=4194304"]).Options!.ServerLimits.MaxRequestMessageSize);
+        Assert.Equal(1, Options.Parse(["--max-receive-message-size=100"]).ExitCode);
+    }
+
+    [Fact]
+    public void Parse_ConnectionSlotFlags_SetTheServerLimits()
+    {
+        Http2Limits defaults = Options.Parse([]).Options!.ServerLimits;
+        Assert.Equal((128, TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(10)), (defaults.MaxConnections, defaults.IdleTimeout, defaults.RequestBodyTimeout));
+        Http2Limits set = Options.Parse(["--max-connections=16", "--idle-timeout=0", "--request-body-timeout=2s"]).Options!.ServerLimits;
+        Assert.Equal((16, TimeSpan.Zero, TimeSpan.FromSeconds(2)), (set.MaxConnections, set.IdleTimeout, set.RequestBodyTimeout));
+        Assert.Equal(1, Options.Parse(["--max-connections=0"]).ExitCode);
+        Assert.Equal(1, Options.Parse(["--request-body-timeout=-1s"]).ExitCode);
     }
 
     [Fact]

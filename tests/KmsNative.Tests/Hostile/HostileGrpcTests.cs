@@ -126,6 +126,59 @@ public class HostileGrpcTests
     }
 
     [Fact]
+    public async Task Serve_EncryptOver64KiB_ResourceExhaustedByDefault()
+    {
+        // kube-apiserver never sends more than about 34 KiB (a Decrypt with 32 KiB of annotations): 64 KiB is the default.
+        var request = new EncryptRequest { Plaintext = Google.Protobuf.ByteString.CopyFrom(new byte[64 * 1024]), Uid = "u" };
+        TestResponse response = await CallOnceAsync(null, request);
+        Assert.Equal("8", response.GrpcStatus);
+    }
+
+    [Fact]
+    public async Task Serve_DecryptWith32KiBOfAnnotations_IsNotRefusedForItsSize()
+    {
+        var request = new DecryptRequest { Ciphertext = Google.Protobuf.ByteString.CopyFrom(new byte[1024]), KeyId = new string('k', 1024), Uid = "u" };
+        for (int i = 0; i < 32; i++)
+        {
+            request.Annotations.Add($"a{i}.example.com", Google.Protobuf.ByteString.CopyFrom(new byte[1000]));
+        }
+
+        TestResponse response = await CallOnceAsync(null, request);
+        Assert.NotEqual("8", response.GrpcStatus);
+    }
+
+    [Fact]
+    public async Task Serve_EncryptOver64KiBWithRaisedLimit_Served()
+    {
+        var request = new EncryptRequest { Plaintext = Google.Protobuf.ByteString.CopyFrom(new byte[100 * 1024]), Uid = "u" };
+        TestResponse response = await CallOnceAsync(new Http2Limits { MaxRequestMessageSize = 128 * 1024 }, request);
+        Assert.Equal("0", response.GrpcStatus);
+    }
+
+    private static async Task<TestResponse> CallOnceAsync(Http2Limits? limits, Google.Protobuf.IMessage request)
+    {
+        byte[] body = Message(request);
+        // Windows wide enough for a response as large as the request.
+        var frames = new List<byte[]>
+        {
+            Preface.ToArray(), Settings((SettingsParameter.InitialWindowSize, 1u << 20)), WindowUpdate(0, 1u << 20),
+            Headers(1, false, GrpcRequest("/v2.KeyManagementService/" + (request is EncryptRequest ? "Encrypt" : "Decrypt"))),
+        };
+        for (int offset = 0; offset < body.Length; offset += 16_384)
+        {
+            int length = Math.Min(16_384, body.Length - offset);
+            frames.Add(Data(1, body.AsSpan(offset, length), offset + length == body.Length));
+        }
+
+        await using InProcessServer server = InProcessServer.Start(limits);
+        await using Http2TestPeer peer = await server.ConnectAsync();
+        await peer.SendAsync([.. frames]);
+        TestResponse response = await peer.ReadResponseAsync(1);
+        await KmsClient.AssertEncryptDecryptAsync(peer, firstStreamId: 3);
+        return response;
+    }
+
+    [Fact]
     public async Task Serve_V1Beta1Version_Answers()
     {
         await using InProcessServer server = InProcessServer.Start();
