@@ -43,21 +43,25 @@ internal static class V2Annotations
         [Algorithm] = Encoding.UTF8.GetBytes(KeyVaultAlgorithm.RsaOaep256),
     };
 
-    /// <summary>Azure/kubernetes-kms's checks after empty annotations and the key id.</summary>
+    /// <summary>
+    /// Azure/kubernetes-kms's checks after empty annotations and the key id. The expected values are compared as bytes,
+    /// so a valid request allocates nothing here (a cached Decrypt is held to the in-memory backend's allocation).
+    /// </summary>
     public static void Validate(DecryptInput input)
     {
-        string algorithm = Text(input, Algorithm);
-        if (algorithm != KeyVaultAlgorithm.RsaOaep256)
+        if (!Is(input, Algorithm, "RSA-OAEP-256"u8))
         {
-            throw Invalid($"algorithm {algorithm} does not match expected algorithm {KeyVaultAlgorithm.RsaOaep256} used for encryption");
+            throw Invalid($"algorithm {Text(input, Algorithm)} does not match expected algorithm {KeyVaultAlgorithm.RsaOaep256} used for encryption");
         }
 
-        string version = Text(input, Version);
-        if (version != EncryptionResponseVersion)
+        if (!Is(input, Version, "1"u8))
         {
-            throw Invalid($"version {version} does not match expected version {EncryptionResponseVersion} used for encryption");
+            throw Invalid($"version {Text(input, Version)} does not match expected version {EncryptionResponseVersion} used for encryption");
         }
     }
+
+    private static bool Is(DecryptInput input, string key, ReadOnlySpan<byte> expected) =>
+        input.Annotations.TryGetValue(key, out ByteString? value) ? value.Span.SequenceEqual(expected) : expected.IsEmpty;
 
     private static string Text(DecryptInput input, string key) =>
         input.Annotations.TryGetValue(key, out ByteString? value) ? value.ToStringUtf8() : "";
