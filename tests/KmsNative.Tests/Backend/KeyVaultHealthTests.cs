@@ -37,6 +37,28 @@ public sealed class KeyVaultHealthTests : IAsyncDisposable
         _vault.Dispose();
     }
 
+    /// <summary>Issue #9: an idle node (Status every 60 s) costs at most 60 Key Vault calls an hour.</summary>
+    [Fact]
+    public async Task IdleHour_StatusEveryMinute_AtMost60KeyVaultCalls()
+    {
+        _backend.Start();
+        Assert.True(await _checks.Reader.ReadAsync());
+        for (int minute = 1; minute <= 60; minute++)
+        {
+            Assert.True(StatusWithoutWaiting().Healthy);
+            _time.Advance(TimeSpan.FromMinutes(1));
+            if (minute % 5 == 0)
+            {
+                Assert.True(await _checks.Reader.ReadAsync()); // the 5-minute background check
+            }
+        }
+
+        // 13 checks (at 0 and every 5 minutes): 13 get-keys, and the canary's encrypt + decrypt at 0 and at 60 minutes.
+        Assert.Equal(13, _vault.Count("get"));
+        Assert.Equal(2, _vault.Count("encrypt"));
+        Assert.InRange(_vault.Requests.Count, 1, 60);
+    }
+
     [Fact]
     public async Task Status_WhileTheFirstCheckRuns_AnswersWithItsOutcome()
     {
