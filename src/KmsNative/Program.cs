@@ -202,9 +202,13 @@ internal static class Program
         }
 
         KeyVaultSetup.Result keyVault = KeyVaultSetup.Create(options, Environment.GetEnvironmentVariable, BuildInfo.Version, ConsoleLog.Instance, metrics: metrics.KeyVault);
+        // Without --key-version the version (and so the key id) is only known after the first background check,
+        // which logs it; an empty keyVersion and the hash of a versionless URL here would mislead.
+        bool pinned = keyVault.Key.Version.Length > 0;
         Log.Always("using kms key for encrypt/decrypt",
-            ("vaultURL", keyVault.ClientUri), ("keyName", keyVault.Key.Name), ("keyVersion", keyVault.Key.Version),
-            ("keyID", keyVault.Key.KeyIdHash), ("credential", keyVault.CredentialDescription));
+            ("vaultURL", keyVault.ClientUri), ("keyName", keyVault.Key.Name),
+            ("keyVersion", pinned ? keyVault.Key.Version : "latest enabled (looked up in the background)"),
+            ("keyID", pinned ? keyVault.Key.KeyIdHash : "after the first check"), ("credential", keyVault.CredentialDescription));
         return keyVault.Backend;
     }
 }
