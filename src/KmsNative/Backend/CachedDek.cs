@@ -6,9 +6,13 @@ namespace KmsNative.Backend;
 /// Owns one plaintext DEK held by <see cref="DekCache"/>. Exactly one owner: the cache entry; readers copy out under
 /// the cache's lock and never keep the span. The bytes live in a pinned array (the GC never moves it, so no copy is
 /// left behind by compaction) and <see cref="Dispose"/> zeroes them with <see cref="CryptographicOperations.ZeroMemory"/>
-/// on eviction, expiry and shutdown. After that <see cref="Bytes"/> reads back as zeros. A stand-in until the one
-/// secret-buffer type of KmsNative.Protocol lands; then this becomes that type.
+/// on eviction, expiry and shutdown. After that <see cref="Bytes"/> reads back as zeros.
 /// </summary>
+/// <remarks>
+/// Not a <c>PooledSecretBuffer</c> (yet; issue #7 keeps it open): an entry lives up to the cache's TTL, an hour by
+/// default, and a rented array held that long would be a pool array that is never returned, and unpinned, so the GC
+/// could leave a copy behind when it compacts. The zeroing is the same (<see cref="CryptographicOperations.ZeroMemory"/>).
+/// </remarks>
 internal sealed class CachedDek : IDisposable
 {
     private readonly byte[] _bytes;
