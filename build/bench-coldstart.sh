@@ -11,43 +11,27 @@ rate=${1:-50}
 deks=${2:-10000}
 say() { printf 'coldstart: %s\n' "$*" >&2; }
 
-[ -x artifacts/kmsnative ] || bash build/publish.sh >&2
-emulator=artifacts/emulator/KmsNative.KeyVaultEmulator.dll
-if [ ! -f "$emulator" ] || [ -n "$(find tests/KmsNative.KeyVaultEmulator -newer "$emulator" -name '*.cs' -print -quit)" ]; then
-  dotnet build tests/KmsNative.KeyVaultEmulator -c Release -o artifacts/emulator -nologo -v quiet >&2
-fi
-bench_bin=$root/artifacts/bench
-mkdir -p "$bench_bin/gopath/src"
-ln -sfn "$root/bench/go/kmsbench" "$bench_bin/gopath/src/kmsbench"
-(cd "$bench_bin/gopath/src/kmsbench" && GO111MODULE=off GOFLAGS= GOPROXY=off GOPATH="$bench_bin/gopath:/usr/share/gocode" \
-  GOCACHE="$bench_bin/gocache" go build -o "$bench_bin/kmsbench" .)
-
-dir=$(mktemp -d /tmp/kmsnative-coldstart.XXXXXX)
-pids=()
-stop() { for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+# The emulator, a key and azure.json as build/demo.sh sets them up (publishing and building what is missing); its own
+# plugin is stopped and one with this run's limit and a cache large enough for every DEK takes its place.
+demo_env=$(bash build/demo.sh --keep)
+eval "$(sed -n 's/^\(KMS_[A-Z_]*\)=\(.*\)$/\1="\2"/p' <<<"$demo_env")"
+read -r emulator_pid demo_plugin_pid <<<"$KMS_PIDS"
+kill -TERM "$demo_plugin_pid"
+plugin_pid=
+stop() { kill -TERM $plugin_pid "$emulator_pid" 2>/dev/null || true; }
 trap stop EXIT
+while kill -0 "$demo_plugin_pid" 2>/dev/null; do sleep 0.05; done
+kmsbench=$(build_kmsbench)
 
-dotnet "$emulator" --port 0 --connect-proxy-port 0 --ca-out "$dir/ca.pem" \
-  --host-names '*.vault.azure.net,login.microsoftonline.com' >"$dir/emulator.env" 2>"$dir/emulator.log" &
-pids+=($!)
-for _ in $(seq 1 200); do grep -q '^KMS_EMULATOR_URL=' "$dir/emulator.env" 2>/dev/null && break; sleep 0.05; done
-# shellcheck disable=SC1090
-source <(sed 's/^/export /' "$dir/emulator.env")
-version=$(curl -sf --cacert "$dir/ca.pem" -X POST "$KMS_EMULATOR_URL/_emulator/keys" -H 'content-type: application/json' \
-  -d '{"name":"kek","size":2048}' | sed -n 's/.*"version":"\([0-9a-f]*\)".*/\1/p')
-cat >"$dir/azure.json" <<JSON
-{"cloud": "AzurePublicCloud", "tenantId": "$KMS_EMULATOR_TENANT_ID", "aadClientId": "$KMS_EMULATOR_CLIENT_ID", "aadClientSecret": "$KMS_EMULATOR_CLIENT_SECRET"}
-JSON
-chmod 600 "$dir/azure.json"
-socket="$dir/kms.socket"
-HTTPS_PROXY="$KMS_EMULATOR_PROXY_URL" SSL_CERT_FILE="$dir/ca.pem" artifacts/kmsnative \
-  --listen-addr "unix://$socket" --keyvault-name kmsdemo --key-name kek --key-version "$version" \
-  --config-file-path "$dir/azure.json" --keyvault-rate-limit "$rate" --dek-cache-size $((deks * 2)) --disable-healthz --disable-metrics >"$dir/plugin.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 100); do [ -S "$socket" ] && break; sleep 0.05; done
-[ -S "$socket" ] || { cat "$dir/plugin.log" >&2; say "the plugin did not start"; exit 1; }
-sleep 3 # the first background check (get key, canary) completes; Encrypt is then local
-curl -sf --cacert "$dir/ca.pem" -X DELETE "$KMS_EMULATOR_URL/_emulator/counters"
+socket=$(mktemp -u /tmp/kmsnative-coldstart.XXXXXX.sock)
+# kmsbench start returns after the first Status, which waits for the first background check (get key, canary): from
+# then on Encrypt is local.
+started=$(HTTPS_PROXY="$KMS_EMULATOR_PROXY_URL" SSL_CERT_FILE="$KMS_CA_FILE" "$kmsbench" start -socket "$socket" \
+  -log "$(dirname "$KMS_AZURE_JSON")/coldstart-plugin.log" -- artifacts/kmsnative --listen-addr "unix://$socket" \
+  --keyvault-name kmsdemo --key-name kek --key-version "$KMS_KEY_VERSION" --config-file-path "$KMS_AZURE_JSON" \
+  --keyvault-rate-limit "$rate" --dek-cache-size $((deks * 2)) --disable-healthz --disable-metrics)
+plugin_pid=$(sed -n 's/.*pid=\([0-9]*\).*/\1/p' <<<"$started")
+curl -sf --cacert "$KMS_CA_FILE" -X DELETE "$KMS_EMULATOR_URL/_emulator/counters"
 say "kmsnative --keyvault-rate-limit $rate, $deks DEKs, 64 in flight"
-"$bench_bin/kmsbench" coldstart -socket "$socket" -n "$deks" -c 64
-say "Key Vault saw: $(curl -sf --cacert "$dir/ca.pem" "$KMS_EMULATOR_URL/_emulator/counters")"
+"$kmsbench" coldstart -socket "$socket" -n "$deks" -c 64
+say "Key Vault saw: $(curl -sf --cacert "$KMS_CA_FILE" "$KMS_EMULATOR_URL/_emulator/counters")"

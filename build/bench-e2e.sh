@@ -78,12 +78,8 @@ fi
 
 # 2. The load generator and the ping-pong floor.
 bench_bin=$root/artifacts/bench
-mkdir -p "$bench_bin/gopath/src"
+kmsbench=$(build_kmsbench)
 gcc -O2 -Wall -Wextra -Werror -o "$bench_bin/pingpong" bench/pingpong/pingpong.c
-ln -sfn "$root/bench/go/kmsbench" "$bench_bin/gopath/src/kmsbench"
-(cd "$bench_bin/gopath/src/kmsbench" && GO111MODULE=off GOFLAGS= GOPROXY=off GOPATH="$bench_bin/gopath:/usr/share/gocode" \
-  GOCACHE="$bench_bin/gocache" go build -o "$bench_bin/kmsbench" .)
-kmsbench=$bench_bin/kmsbench
 
 mkdir -p "$out"
 results=$out/results.tsv

@@ -54,12 +54,7 @@ proxy_port=${KMS_EMULATOR_PROXY_URL##*:}
 proxy_port=${proxy_port%%/*}
 
 # The load driver of build/bench-e2e.sh (grpc-go, dialled as kube-apiserver dials).
-bench_bin=$root/artifacts/bench
-mkdir -p "$bench_bin/gopath/src"
-ln -sfn "$root/bench/go/kmsbench" "$bench_bin/gopath/src/kmsbench"
-(cd "$bench_bin/gopath/src/kmsbench" && GO111MODULE=off GOFLAGS= GOPROXY=off GOPATH="$bench_bin/gopath:/usr/share/gocode" \
-  GOCACHE="$bench_bin/gocache" go build -o "$bench_bin/kmsbench" .)
-kmsbench=$bench_bin/kmsbench
+kmsbench=$(build_kmsbench)
 
 mkdir -p "$out"
 results=$out/results.tsv

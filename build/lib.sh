@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Sourced by the build scripts: the one way to find the repository root, install Debian packages and npm trees.
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-# sets $root (the repository root, absolute) and defines apt_install and npm_ci_if_changed.
+# sets $root (the repository root, absolute) and defines apt_install, npm_ci_if_changed and build_kmsbench.
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -34,4 +34,15 @@ npm_ci_if_changed() {
   fi
   echo "npm ci in ${dir#"$root"/}" >&2
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
+# build_kmsbench: builds the benchmarks' Go driver (bench/go/kmsbench, on Debian's grpc-go) into artifacts/bench and
+# prints its path.
+build_kmsbench() {
+  local bin=$root/artifacts/bench
+  mkdir -p "$bin/gopath/src"
+  ln -sfn "$root/bench/go/kmsbench" "$bin/gopath/src/kmsbench"
+  (cd "$bin/gopath/src/kmsbench" && GO111MODULE=off GOFLAGS= GOPROXY=off GOPATH="$bin/gopath:/usr/share/gocode" \
+    GOCACHE="$bin/gocache" go build -o "$bin/kmsbench" .) >&2
+  echo "$bin/kmsbench"
 }

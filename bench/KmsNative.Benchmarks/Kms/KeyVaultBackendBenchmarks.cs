@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Azure.Core.Pipeline;
 using BenchmarkDotNet.Attributes;
 using Google.Protobuf;
 using KmsNative.Backend;
@@ -21,7 +20,6 @@ namespace KmsNative.Benchmarks.Kms;
 public class KeyVaultBackendBenchmarks : IDisposable
 {
     private StubKeyVault _vault = null!;
-    private HttpClient _http = null!;
     private KeyVaultBackend _backend = null!;
     private DecryptInput _cached;
     private int _requestsAfterSetup;
@@ -30,10 +28,8 @@ public class KeyVaultBackendBenchmarks : IDisposable
     public void Setup()
     {
         _vault = new StubKeyVault();
-        _http = new HttpClient(_vault);
         var key = new KeyReference(new Uri("https://example.vault.azure.net/"), "mykey", "ABCD");
-        var options = new KeyVaultClientOptions("0.1.0") { Retry = { MaxRetries = 0 } };
-        var client = new KeyVaultClient(key.VaultUrl, new StaticTokenCredential(), "https://vault.azure.net/.default", options, new HttpClientTransport(_http));
+        var client = _vault.CreateClient(key.VaultUrl);
         _backend = new KeyVaultBackend(client, key, TimeProvider.System, NullKmsLog.Instance,
             new BackendSettings { LocalEncrypt = true, DekCacheSize = 1000, DekCacheTtl = TimeSpan.FromHours(1) });
         _backend.Start();
@@ -56,7 +52,6 @@ public class KeyVaultBackendBenchmarks : IDisposable
     {
         int reached = _vault.Requests.Count - _requestsAfterSetup;
         _backend.StopAsync().AsTask().GetAwaiter().GetResult();
-        _http.Dispose();
         _vault.Dispose();
         GC.SuppressFinalize(this);
         if (reached != 0)

@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Azure.Core;
+using Azure.Core.Pipeline;
+using KmsNative.KeyVault.Client;
 
 namespace KmsNative.KeyVault.Tests.Client;
 
@@ -14,7 +16,20 @@ internal sealed class StubKeyVault : HttpMessageHandler
 {
     private readonly Dictionary<string, (RSA Rsa, long Created)> _versions = new(StringComparer.Ordinal);
 
+    private HttpClient? _http;
+
     public StubKeyVault() => _versions["ABCD"] = (Rsa, 1700000000);
+
+    /// <summary>
+    /// A <see cref="KeyVaultClient"/> for <paramref name="vaultUrl"/> whose requests this stub answers, with a static
+    /// token; no retries unless <paramref name="options"/> says otherwise. Disposed with the stub.
+    /// </summary>
+    public KeyVaultClient CreateClient(Uri vaultUrl, KeyVaultClientOptions? options = null)
+    {
+        _http ??= new HttpClient(this, disposeHandler: false);
+        return new KeyVaultClient(vaultUrl, new StaticTokenCredential(), "https://vault.azure.net/.default",
+            options ?? new KeyVaultClientOptions("0.1.0") { Retry = { MaxRetries = 0 } }, new HttpClientTransport(_http));
+    }
 
     /// <summary>The private key of version "ABCD", the one every stub starts with.</summary>
     public RSA Rsa { get; } = RSA.Create(2048);
@@ -183,6 +198,7 @@ internal sealed class StubKeyVault : HttpMessageHandler
     {
         if (disposing)
         {
+            _http?.Dispose();
             foreach ((RSA rsa, _) in _versions.Values)
             {
                 rsa.Dispose();

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.Channels;
-using Azure.Core.Pipeline;
 using Google.Protobuf;
 using Grpc.Core;
 using KmsNative.Backend;
@@ -18,12 +17,10 @@ public sealed class KeyRotationTests : IAsyncDisposable
 {
     private static readonly Uri s_vault = new("https://example.vault.azure.net/");
     private readonly StubKeyVault _vault = new();
-    private readonly HttpClient _http;
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero));
     private readonly Channel<bool> _checks = Channel.CreateUnbounded<bool>();
     private KeyVaultBackend? _backend;
 
-    public KeyRotationTests() => _http = new HttpClient(_vault);
 
     public async ValueTask DisposeAsync()
     {
@@ -32,7 +29,6 @@ public sealed class KeyRotationTests : IAsyncDisposable
             await _backend.StopAsync();
         }
 
-        _http.Dispose();
         _vault.Dispose();
     }
 
@@ -40,8 +36,7 @@ public sealed class KeyRotationTests : IAsyncDisposable
 
     private KeyVaultBackend Start(string version)
     {
-        var options = new KeyVaultClientOptions("0.1.0") { Retry = { MaxRetries = 0 } };
-        var client = new KeyVaultClient(s_vault, new StaticTokenCredential(), "https://vault.azure.net/.default", options, new HttpClientTransport(_http));
+        var client = _vault.CreateClient(s_vault);
         _backend = new KeyVaultBackend(client, new KeyReference(s_vault, "mykey", version), _time, NullKmsLog.Instance);
         _backend.Monitor.Checked += healthy => _checks.Writer.TryWrite(healthy);
         _backend.Start();

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Azure.Core.Pipeline;
 using Google.Protobuf;
 using Grpc.Core;
 using KmsNative.Backend;
@@ -17,22 +16,18 @@ namespace KmsNative.Tests.Backend;
 public sealed class KeyVaultBackendCacheTests : IDisposable
 {
     private readonly StubKeyVault _vault = new();
-    private readonly HttpClient _http;
     private readonly KeyReference _key = new(new Uri("https://example.vault.azure.net/"), "mykey", "ABCD");
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero));
 
-    public KeyVaultBackendCacheTests() => _http = new HttpClient(_vault);
 
     public void Dispose()
     {
-        _http.Dispose();
         _vault.Dispose();
     }
 
     private KeyVaultBackend Backend(int cacheSize = 100)
     {
-        var options = new KeyVaultClientOptions("0.1.0") { Retry = { MaxRetries = 0 } };
-        var client = new KeyVaultClient(_key.VaultUrl, new StaticTokenCredential(), "https://vault.azure.net/.default", options, new HttpClientTransport(_http));
+        var client = _vault.CreateClient(_key.VaultUrl);
         return new KeyVaultBackend(client, _key, _time, NullKmsLog.Instance, new BackendSettings { DekCacheSize = cacheSize, DekCacheTtl = TimeSpan.FromMinutes(10) });
     }
 

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Azure.Core.Pipeline;
 using Google.Protobuf;
 using Grpc.Core;
 using KmsNative.Backend;
@@ -15,22 +14,18 @@ namespace KmsNative.Tests.Backend;
 public sealed class KeyVaultBackendTests : IDisposable
 {
     private readonly StubKeyVault _vault = new();
-    private readonly HttpClient _http;
     private readonly KeyReference _key = new(new Uri("https://example.vault.azure.net/"), "mykey", "ABCD");
     private readonly KeyVaultBackend _backend;
 
     public KeyVaultBackendTests()
     {
-        _http = new HttpClient(_vault);
-        var options = new KeyVaultClientOptions("0.1.0") { Retry = { MaxRetries = 0 } };
-        var client = new KeyVaultClient(_key.VaultUrl, new StaticTokenCredential(), "https://vault.azure.net/.default", options, new HttpClientTransport(_http));
+        var client = _vault.CreateClient(_key.VaultUrl);
         _backend = new KeyVaultBackend(client, _key, TimeProvider.System, NullKmsLog.Instance, new BackendSettings { TrafficFailureThreshold = 1, LocalEncrypt = false });
     }
 
     public void Dispose()
     {
         _backend.StopAsync().AsTask().GetAwaiter().GetResult();
-        _http.Dispose();
         _vault.Dispose();
     }
 
@@ -192,7 +187,7 @@ public sealed class KeyVaultBackendTests : IDisposable
 
         _vault.Enabled = false;
         using var other = new KeyVaultBackend(
-            new KeyVaultClient(_key.VaultUrl, new StaticTokenCredential(), "https://vault.azure.net/.default", new KeyVaultClientOptions("0.1.0"), new HttpClientTransport(_http)),
+            _vault.CreateClient(_key.VaultUrl, new KeyVaultClientOptions("0.1.0")),
             _key, TimeProvider.System, NullKmsLog.Instance);
         await FirstCheckAsync(other);
         BackendStatus disabled = await other.GetStatusAsync(CancellationToken.None);
@@ -205,7 +200,7 @@ public sealed class KeyVaultBackendTests : IDisposable
     public async Task Client_ProxyMode_SendsProxyTargetHeaderToTheProxyUrl()
     {
         var options = new KeyVaultClientOptions("0.1.0") { ProxyTarget = "KeyVault", Retry = { MaxRetries = 0 } };
-        var client = new KeyVaultClient(new Uri("http://localhost:7788/example.vault.azure.net/"), new StaticTokenCredential(), "https://vault.azure.net/.default", options, new HttpClientTransport(_http));
+        var client = _vault.CreateClient(new Uri("http://localhost:7788/example.vault.azure.net/"), options);
         using var backend = new KeyVaultBackend(client, _key, TimeProvider.System, NullKmsLog.Instance);
         EncryptedDek result = await backend.EncryptAsync(KmsApiVersion.V2, new byte[32], CancellationToken.None);
         Assert.Equal("http://localhost:7788/example.vault.azure.net/keys/mykey/ABCD/encrypt?api-version=7.5", _vault.Requests[^1].Uri);

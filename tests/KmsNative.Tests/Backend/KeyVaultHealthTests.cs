@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Azure.Core.Pipeline;
 using Grpc.Core;
 using KmsNative.Backend;
 using KmsNative.KeyVault.Client;
@@ -14,7 +13,6 @@ namespace KmsNative.Tests.Backend;
 public sealed class KeyVaultHealthTests : IAsyncDisposable
 {
     private readonly StubKeyVault _vault = new();
-    private readonly HttpClient _http;
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero));
     private readonly RecordingLog _log = new();
     private readonly KeyVaultBackend _backend;
@@ -22,10 +20,8 @@ public sealed class KeyVaultHealthTests : IAsyncDisposable
 
     public KeyVaultHealthTests()
     {
-        _http = new HttpClient(_vault);
         var key = new KeyReference(new Uri("https://example.vault.azure.net/"), "mykey", "ABCD");
-        var options = new KeyVaultClientOptions("0.1.0") { Retry = { MaxRetries = 0 } };
-        var client = new KeyVaultClient(key.VaultUrl, new StaticTokenCredential(), "https://vault.azure.net/.default", options, new HttpClientTransport(_http));
+        var client = _vault.CreateClient(key.VaultUrl);
         _backend = new KeyVaultBackend(client, key, _time, _log, new BackendSettings { LocalEncrypt = false });
         _backend.Monitor.Checked += healthy => _checks.Writer.TryWrite(healthy);
     }
@@ -33,7 +29,6 @@ public sealed class KeyVaultHealthTests : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _backend.StopAsync();
-        _http.Dispose();
         _vault.Dispose();
     }
 

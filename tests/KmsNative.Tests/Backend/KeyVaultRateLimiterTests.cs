@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using Azure.Core.Pipeline;
 using Google.Protobuf;
 using Grpc.Core;
 using KmsNative.Backend;
@@ -21,14 +20,11 @@ public sealed class KeyVaultRateLimiterTests : IDisposable
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero));
     private readonly StubKeyVault _vault = new();
-    private readonly HttpClient _http;
     private readonly KeyReference _key = new(new Uri("https://example.vault.azure.net/"), "mykey", "ABCD");
 
-    public KeyVaultRateLimiterTests() => _http = new HttpClient(_vault);
 
     public void Dispose()
     {
-        _http.Dispose();
         _vault.Dispose();
     }
 
@@ -162,7 +158,7 @@ public sealed class KeyVaultRateLimiterTests : IDisposable
     private KeyVaultBackend Backend(KeyVaultRateLimiter limiter, int retries = 0)
     {
         var options = new KeyVaultClientOptions("0.1.0") { Retry = { MaxRetries = retries }, Throttled = limiter.OnThrottled };
-        var client = new KeyVaultClient(_key.VaultUrl, new StaticTokenCredential(), "https://vault.azure.net/.default", options, new HttpClientTransport(_http));
+        var client = _vault.CreateClient(_key.VaultUrl, options);
         return new KeyVaultBackend(client, _key, _time, NullKmsLog.Instance, new BackendSettings { DekCacheTtl = TimeSpan.FromMinutes(10) }, limiter);
     }
 

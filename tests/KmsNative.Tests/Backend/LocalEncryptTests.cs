@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading.Channels;
-using Azure.Core.Pipeline;
 using Google.Protobuf;
 using KmsNative.Backend;
 using KmsNative.KeyVault.Client;
@@ -16,13 +15,11 @@ namespace KmsNative.Tests.Backend;
 public sealed class LocalEncryptTests : IAsyncDisposable
 {
     private readonly StubKeyVault _vault = new();
-    private readonly HttpClient _http;
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero));
     private readonly KeyReference _key = new(new Uri("https://example.vault.azure.net/"), "mykey", "ABCD");
     private readonly Channel<bool> _checks = Channel.CreateUnbounded<bool>();
     private KeyVaultBackend? _backend;
 
-    public LocalEncryptTests() => _http = new HttpClient(_vault);
 
     public async ValueTask DisposeAsync()
     {
@@ -31,14 +28,12 @@ public sealed class LocalEncryptTests : IAsyncDisposable
             await _backend.StopAsync();
         }
 
-        _http.Dispose();
         _vault.Dispose();
     }
 
     private async Task<KeyVaultBackend> StartAsync(bool localEncrypt = true)
     {
-        var options = new KeyVaultClientOptions("0.1.0") { Retry = { MaxRetries = 0 } };
-        var client = new KeyVaultClient(_key.VaultUrl, new StaticTokenCredential(), "https://vault.azure.net/.default", options, new HttpClientTransport(_http));
+        var client = _vault.CreateClient(_key.VaultUrl);
         _backend = new KeyVaultBackend(client, _key, _time, NullKmsLog.Instance, new BackendSettings { LocalEncrypt = localEncrypt });
         _backend.Monitor.Checked += healthy => _checks.Writer.TryWrite(healthy);
         _backend.Start();

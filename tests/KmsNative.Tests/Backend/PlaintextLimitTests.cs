@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Azure.Core.Pipeline;
 using Grpc.Core;
 using KmsNative.Backend;
 using KmsNative.KeyVault.Client;
@@ -14,13 +13,11 @@ namespace KmsNative.Tests.Backend;
 public sealed class PlaintextLimitTests : IAsyncDisposable
 {
     private readonly StubKeyVault _vault = new();
-    private readonly HttpClient _http;
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero));
     private readonly KeyReference _key = new(new Uri("https://example.vault.azure.net/"), "mykey", "ABCD");
     private readonly Channel<bool> _checks = Channel.CreateUnbounded<bool>();
     private KeyVaultBackend? _backend;
 
-    public PlaintextLimitTests() => _http = new HttpClient(_vault);
 
     public async ValueTask DisposeAsync()
     {
@@ -29,14 +26,12 @@ public sealed class PlaintextLimitTests : IAsyncDisposable
             await _backend.StopAsync();
         }
 
-        _http.Dispose();
         _vault.Dispose();
     }
 
     private KeyVaultBackend Create(bool localEncrypt)
     {
-        var options = new KeyVaultClientOptions("0.1.0") { Retry = { MaxRetries = 0 } };
-        var client = new KeyVaultClient(_key.VaultUrl, new StaticTokenCredential(), "https://vault.azure.net/.default", options, new HttpClientTransport(_http));
+        var client = _vault.CreateClient(_key.VaultUrl);
         _backend = new KeyVaultBackend(client, _key, _time, NullKmsLog.Instance, new BackendSettings { LocalEncrypt = localEncrypt });
         _backend.Monitor.Checked += healthy => _checks.Writer.TryWrite(healthy);
         return _backend;

@@ -1,6 +1,5 @@
 using System.Net;
 using Azure.Core;
-using Azure.Core.Pipeline;
 using Grpc.Core;
 using KmsNative.Backend;
 using KmsNative.KeyVault.Client;
@@ -16,23 +15,20 @@ namespace KmsNative.Tests.Observability;
 public sealed class KeyVaultMetricsPolicyTests : IDisposable
 {
     private readonly StubKeyVault _vault = new();
-    private readonly HttpClient _http;
     private readonly KeyVaultRequestMetrics _metrics = new();
     private readonly KeyVaultBackend _backend;
 
     public KeyVaultMetricsPolicyTests()
     {
-        _http = new HttpClient(_vault);
         var key = new KeyReference(new Uri("https://example.vault.azure.net/"), "mykey", "ABCD");
         var options = new KeyVaultClientOptions("0.1.0") { Retry = { MaxRetries = 1, Delay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(1) } };
         options.AddPolicy(new KeyVaultMetricsPolicy(_metrics), HttpPipelinePosition.PerRetry);
-        var client = new KeyVaultClient(key.VaultUrl, new StaticTokenCredential(), "https://vault.azure.net/.default", options, new HttpClientTransport(_http));
+        var client = _vault.CreateClient(key.VaultUrl, options);
         _backend = new KeyVaultBackend(client, key, TimeProvider.System, NullKmsLog.Instance, new BackendSettings { DekCacheSize = 0, LocalEncrypt = false });
     }
 
     public void Dispose()
     {
-        _http.Dispose();
         _vault.Dispose();
     }
 
