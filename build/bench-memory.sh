@@ -12,6 +12,8 @@
 # TCP connections to the vault (the emulator's proxy) while 8 calls are in flight; server CPU per call.
 #
 #   build/bench-memory.sh                 3 rounds (about 6 minutes after publishing)
+#   build/bench-memory.sh --ci            1 round of 500 calls per load, 25 s to settle, then every figure of
+#                                         bench/memory-budgets.json must be within its budget (test.sh runs this)
 #   options: --rounds N  --calls N (per method and concurrency; default 2000)  --settle S (seconds after the
 #            load; default 30)  --out DIR (default artifacts/bench-memory)
 # Prints the medians (min–max) per mode; raw figures in DIR/results.tsv.
@@ -23,8 +25,10 @@ rounds=3
 calls=2000
 settle=30
 out=artifacts/bench-memory
+ci=false
 while (($#)); do
   case "$1" in
+    --ci) ci=true; rounds=1; calls=500; settle=25 ;;
     --rounds) rounds=$2; shift ;;
     --calls) calls=$2; shift ;;
     --settle) settle=$2; shift ;;
@@ -125,3 +129,6 @@ echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$results"
 grep '^#' "$results"
 "$kmsbench" summary "$results" kmsnative kmsnative-remote | tee "$out/summary.md"
 log "raw results: $results; table: $out/summary.md"
+if $ci; then
+  "$kmsbench" budget "$results" bench/memory-budgets.json
+fi

@@ -39,7 +39,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail("usage: kmsbench start|bodies|load|summary [flags]")
+		fail("usage: kmsbench start|bodies|load|summary|budget|coldstart [flags]")
 	}
 	switch os.Args[1] {
 	case "start":
@@ -48,6 +48,8 @@ func main() {
 		runBodies(os.Args[2:])
 	case "summary":
 		runSummary(os.Args[2:])
+	case "budget":
+		runBudget(os.Args[2:])
 	case "coldstart":
 		runColdStart(os.Args[2:])
 	case "load":
