@@ -39,7 +39,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail("usage: kmsbench start|bodies|load|summary [flags]")
+		fail("usage: kmsbench start|bodies|load|summary|coldstart|attack|witness|soak [flags]")
 	}
 	switch os.Args[1] {
 	case "start":
@@ -52,6 +52,10 @@ func main() {
 		runColdStart(os.Args[2:])
 	case "load":
 		runLoad(os.Args[2:])
+	case "attack":
+		runAttack(os.Args[2:])
+	case "witness":
+		runWitness(os.Args[2:])
 	default:
 		fail("unknown subcommand " + os.Args[1])
 	}
