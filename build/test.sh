@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need, publishes the Native-AOT binary the interop tests run,
-# runs every test project of the solution, then the benchmarks' dry run and allocation budgets.
+# runs every test project of the solution, then the benchmarks' dry run and allocation budgets, then the short soak.
 # Ends with one "N passed, N failed" line.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -21,6 +21,15 @@ bash build/bench.sh --ci || bench_status=$?
 if [ "$bench_status" -ne 0 ]; then
   echo "build/bench.sh --ci failed (exit $bench_status): a suite broke or an allocation budget was exceeded" >&2
   status=$bench_status
+fi
+
+# The short soak (issue #8): calls, connection cycles and SIGTERM against the published binary; fails on errors,
+# hangs, fd or thread growth or the socket left behind, never on timing. The timeout turns a hung driver into a failure.
+soak_status=0
+timeout 600 bash build/soak.sh --ci || soak_status=$?
+if [ "$soak_status" -ne 0 ]; then
+  echo "build/soak.sh --ci failed (exit $soak_status)" >&2
+  status=$soak_status
 fi
 
 # Sum the trx counters of every test assembly into the closing line CI reads.

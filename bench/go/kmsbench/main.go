@@ -56,6 +56,8 @@ func main() {
 		runAttack(os.Args[2:])
 	case "witness":
 		runWitness(os.Args[2:])
+	case "soak":
+		runSoak(os.Args[2:])
 	default:
 		fail("unknown subcommand " + os.Args[1])
 	}
