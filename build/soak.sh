@@ -10,7 +10,8 @@
 #      none hangs, exit code 0, the socket file removed.
 #
 #   build/soak.sh           1,000,000 calls and 10,000 cycles; also fails when RSS grows 5 % or more over the
-#                           second half (about a minute after publishing)
+#                           second half, and reports whether the thread pool's extra workers retire within 30 s
+#                           of idleness (about a minute after publishing)
 #   build/soak.sh --ci      50,000 calls and 1,000 cycles, no RSS check (a few seconds; build/test.sh runs it):
 #                           fails on errors, hangs, fd or thread growth, a bad exit code or the socket left behind
 #   options: --calls N  --cycles N  --max-rss-growth PCT (-1: report only)  --publish  --out DIR
@@ -22,11 +23,12 @@ cd "$root"
 calls=1000000
 cycles=10000
 max_growth=5
+idle_wait=30s
 publish=0
 out=artifacts/soak
 while (($#)); do
   case "$1" in
-    --ci) calls=50000; cycles=1000; max_growth=-1 ;; # RSS over a few seconds is GC noise, not a trend
+    --ci) calls=50000; cycles=1000; max_growth=-1; idle_wait=0 ;; # RSS over a few seconds is GC noise, not a trend
     --calls) calls=$2; shift ;;
     --cycles) cycles=$2; shift ;;
     --max-rss-growth) max_growth=$2; shift ;;
@@ -48,5 +50,5 @@ socket=$work/kms.sock
 
 echo "soak: $calls calls, $cycles cycles, load average $(cut -d' ' -f1-3 /proc/loadavg), commit $(git rev-parse --short HEAD)"
 "$kmsbench" soak -socket "$socket" -log "$out/server.log" -n "$calls" -c 64 -conns 4 -cycles "$cycles" \
-  -max-rss-growth "$max_growth" -- artifacts/kmsnative --listen-addr "unix://$socket" --backend in-memory \
+  -max-rss-growth "$max_growth" -idle-wait "$idle_wait" -- artifacts/kmsnative --listen-addr "unix://$socket" --backend in-memory \
   --healthz-port 0 --metrics-addr 0

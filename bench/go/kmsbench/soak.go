@@ -36,6 +36,7 @@ func runSoak(args []string) {
 	// The .NET thread pool may add a worker or two under load and retires idle ones only after 20 s; a leak would
 	// grow with the calls or the cycles (thousands), not by a few.
 	threadSlack := fs.Int64("thread-slack", 4, "threads the server may have more at the end of a phase than at its start")
+	idleWait := fs.Duration("idle-wait", 0, "after the cycles, wait up to this long for the thread count to return to its start")
 	sigtermDelay := fs.String("sigterm-delay", "500ms", "--in-memory-delay of the server the SIGTERM phase runs against")
 	fs.Parse(args)
 	if *socket == "" || fs.NArg() == 0 {
@@ -93,6 +94,14 @@ func runSoak(args []string) {
 	check(cycleErrors == 0, fmt.Sprintf("%d cycle errors", cycleErrors))
 	check(fdsCycled <= fdsIdle, "fds did not come back after the cycles")
 	check(threadsCycled <= threadsIdle+*threadSlack, "threads did not come back after the cycles")
+	if *idleWait > 0 { // report whether the pool's extra workers retire once idle (not checked: the slack is)
+		begin = time.Now()
+		for threads(pid) > threadsBefore && time.Since(begin) < *idleWait {
+			time.Sleep(500 * time.Millisecond)
+		}
+		fmt.Printf("idle seconds=%.1f threads=%d fds=%d rss_mib=%.1f\n", time.Since(begin).Seconds(), threads(pid),
+			openFds(pid), rssMiB(pid))
+	}
 
 	// Phase 3 on a fresh server whose calls take -sigterm-delay, so the signal finds every call inside its handler
 	// (in-memory calls otherwise take microseconds). The first server must stop as cleanly.
