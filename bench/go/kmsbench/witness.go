@@ -16,8 +16,8 @@ import (
 // runWitness is the well-behaved client of the attack benchmark: one grpc-go connection dialled as kube-apiserver
 // dials it, calling v2 Status every -interval for -d in an open loop (each call starts at its scheduled time
 // whatever the previous one is doing, and its latency counts from then, so a stalled server is not hidden by
-// calls that were never made). Prints calls, errors (including calls over the 3 s deadline), p50/p99/max in ms
-// and the first error.
+// calls that were never made). Prints calls, errors (including calls over the 3 s deadline), p50/p99/max in ms,
+// when the slowest call and the first failed one were scheduled (seconds from the first call), and the first error.
 func runWitness(args []string) {
 	fs := flag.NewFlagSet("witness", flag.ExitOnError)
 	socket := fs.String("socket", "", "server socket")
@@ -38,6 +38,7 @@ func runWitness(args []string) {
 	latencies := make([]time.Duration, total)
 	var errorCount int64
 	var firstError atomic.Value
+	firstErrorAt := int64(total) // index of the earliest failed call
 	var wg sync.WaitGroup
 	begin := time.Now()
 	for i := 0; i < total; i++ {
@@ -49,16 +50,29 @@ func runWitness(args []string) {
 			if _, err := invoke(cc, "/v2.KeyManagementService/Status", nil); err != nil {
 				atomic.AddInt64(&errorCount, 1)
 				firstError.CompareAndSwap(nil, err.Error())
+				for at := atomic.LoadInt64(&firstErrorAt); int64(i) < at; at = atomic.LoadInt64(&firstErrorAt) {
+					if atomic.CompareAndSwapInt64(&firstErrorAt, at, int64(i)) {
+						break
+					}
+				}
 			}
 			latencies[i] = time.Since(scheduled)
 		}(i)
 	}
 	wg.Wait()
+	slowest := 0 // when the worst call was scheduled, to tell a stall at the attack's start or end from a steady one
+	for i, latency := range latencies {
+		if latency > latencies[slowest] {
+			slowest = i
+		}
+	}
 	sort.Slice(latencies, func(a, b int) bool { return latencies[a] < latencies[b] })
 	ms := func(p float64) float64 {
 		return float64(latencies[int(p*float64(len(latencies)-1))].Microseconds()) / 1000
 	}
 	first, _ := firstError.Load().(string)
-	fmt.Printf("calls=%d errors=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f first_error=\"%s\"\n", total, errorCount,
-		ms(0.50), ms(0.99), ms(1), strings.ReplaceAll(first, "\"", "'"))
+	at := func(i int64) float64 { return (time.Duration(i) * *interval).Seconds() }
+	fmt.Printf("calls=%d errors=%d p50_ms=%.2f p99_ms=%.2f max_ms=%.2f max_at_s=%.2f first_error_at_s=%.2f "+
+		"first_error=\"%s\"\n", total, errorCount, ms(0.50), ms(0.99), ms(1), at(int64(slowest)), at(firstErrorAt),
+		strings.ReplaceAll(first, "\"", "'"))
 }
