@@ -11,7 +11,8 @@
 # witness alone: the machine's own noise, to read the others against.
 # The attackers and the witness are subcommands of bench/go/kmsbench (attacks.go, witness.go).
 #
-#   build/bench-attacks.sh                    every attack, 10 s each (about 4 minutes)
+#   build/bench-attacks.sh                    every attack, 10 s each (about 4.5 minutes)
+#   build/bench-attacks.sh --ci               every attack for 1 s, no settle time (about 70 s; build/test.sh)
 #   options: --seconds N (per attack)  --settle N (seconds after the attack before the "after" memory; default 5)
 #            --only NAME[,NAME]  --publish (publish first even if artifacts/kmsnative exists)
 #            --attacker-nice N (run the attackers under nice -n N: a diagnostic that tells latency the server causes
@@ -31,6 +32,7 @@ publish=0
 out=artifacts/bench-attacks
 while (($#)); do
   case "$1" in
+    --ci) seconds=1; settle=0; out=artifacts/bench-attacks-ci ;; # each attack briefly: fails only if one kills the server
     --seconds) seconds=$2; shift ;;
     --settle) settle=$2; shift ;;
     --only) only=$2; shift ;;
