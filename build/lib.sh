@@ -36,7 +36,8 @@ npm_ci_if_changed() {
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 }
 
-# build_kmsbench: builds the benchmarks' Go driver (bench/go/kmsbench, on Debian's grpc-go) into artifacts/bench and
+# build_kmsbench: builds the benchmarks' Go driver (bench/go/kmsbench, on Debian's grpc-go and the x/net/http2 it
+# depends on, which the attackers use directly) into artifacts/bench and
 # prints its path.
 build_kmsbench() {
   local bin=$root/artifacts/bench
