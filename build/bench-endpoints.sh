@@ -46,13 +46,8 @@ trap cleanup EXIT
 
 mkdir -p "$out"
 results=$out/results.tsv
-{
-  echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) rounds=$rounds rate=$rate seconds=$seconds commit=$(git rev-parse --short HEAD)"
-  echo "# $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"
-  echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-} >"$results"
+bench_results_header rounds=$rounds rate=$rate seconds=$seconds >"$results"
 record() { echo "$round $name $1 $2" >>"$results"; }
-kv() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 rss() { awk '$1 == "VmRSS:" { printf "%.2f", $2 / 1024 }' "/proc/$server_pid/status"; }
 # The ephemeral port a listening TCP socket of the server got, from its log line ("addr=":PORT"").
 port_of() { sed -n "s/.*\"$1\" addr=\":\([0-9]*\)\".*/\1/p" "$work/$name.log" | head -n1; }

@@ -62,13 +62,8 @@ kmsbench=$(build_kmsbench)
 
 mkdir -p "$out"
 results=$out/results.tsv
-{
-  echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) rounds=$rounds calls=$calls settle=${settle}s commit=$(git rev-parse --short HEAD)"
-  echo "# $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"
-  echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-} >"$results"
+bench_results_header rounds=$rounds calls=$calls settle=${settle}s >"$results"
 record() { echo "$round $name $1 $2" >>"$results"; }
-kv() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 mib() { awk -v k="$1" '$1 == k":" { printf "%.2f", $2 / 1024 }' "/proc/$server_pid/status"; }
 memory() { # label
   for field in VmRSS RssAnon RssFile; do record "$1.${field}_mib" "$(mib "$field")"; done

@@ -33,7 +33,7 @@ func runBudget(args []string) {
 	if len(file.Budgets) == 0 {
 		fail(args[1] + ": no budgets")
 	}
-	measured, err := readResults(args[0])
+	measured, _, err := readResults(args[0])
 	if err != nil {
 		fail(err.Error())
 	}
@@ -51,7 +51,7 @@ func runBudget(args []string) {
 		sort.Strings(figures)
 		for _, figure := range figures {
 			limit := file.Budgets[server][figure]
-			values := measured[server][figure]
+			values := measured[figure][server]
 			verdict := "ok"
 			switch {
 			case len(values) == 0:
@@ -70,14 +70,16 @@ func runBudget(args []string) {
 	}
 }
 
-// readResults reads "round server figure value" lines; '#' lines are comments.
-func readResults(path string) (map[string]map[string][]float64, error) {
+// readResults reads "round server figure value" lines ('#' lines and lines without a number are skipped) into
+// figure → server → values, with the figures in first-seen order.
+func readResults(path string) (map[string]map[string][]float64, []string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
 	values := map[string]map[string][]float64{}
+	var order []string
 	scanner := bufio.NewScanner(f)
 	for scanner.Scan() {
 		parts := strings.Fields(scanner.Text())
@@ -86,14 +88,16 @@ func readResults(path string) (map[string]map[string][]float64, error) {
 		}
 		v, err := strconv.ParseFloat(parts[3], 64)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %q is not a number", path, parts[3])
+			continue
 		}
-		if values[parts[1]] == nil {
-			values[parts[1]] = map[string][]float64{}
+		server, figure := parts[1], parts[2]
+		if values[figure] == nil {
+			values[figure] = map[string][]float64{}
+			order = append(order, figure)
 		}
-		values[parts[1]][parts[2]] = append(values[parts[1]][parts[2]], v)
+		values[figure][server] = append(values[figure][server], v)
 	}
-	return values, scanner.Err()
+	return values, order, scanner.Err()
 }
 
 func maxOf(xs []float64) float64 {
