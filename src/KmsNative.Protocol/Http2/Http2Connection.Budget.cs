@@ -71,6 +71,7 @@ internal sealed partial class Http2Connection
     /// </summary>
     private void ChargeHeaderListCost(bool withinLimit)
     {
+        ChargeSliceForHeaderBlock();
         if (!withinLimit)
         {
             long multiples = _hpackDecoder.LastHeaderListSize / Math.Max(1, _limits.MaxHeaderListSize);

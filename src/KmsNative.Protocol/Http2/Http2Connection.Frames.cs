@@ -96,6 +96,7 @@ internal sealed partial class Http2Connection
         // (connection error) or below zero (allowed). PayloadReader has checked the value itself (§6.5.2).
 
         long delta = (long)value - _peerInitialWindowSize;
+        ChargeSliceForStreamPass(_streams.Count);
         foreach (Http2Stream stream in _streams.Values)
         {
             if (!stream.SendWindow.TryAdjust(delta))
@@ -363,6 +364,7 @@ internal sealed partial class Http2Connection
     private void Dispatch(Http2Stream stream)
     {
         stream.Dispatched = true;
+        ChargeSliceForRequest();
         stream.HoldForHandler(); // until the application's CompleteHandler, whatever happens to the stream
         try
         {

@@ -49,9 +49,14 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     /// Held response bytes shared with the server's other connections; a budget of its own
     /// (<see cref="Http2Limits.MaxHeldResponseBytesTotal"/>) when null.
     /// </param>
+    /// <param name="yieldSlice">
+    /// How the read loop lets other work run once a slice's budget is spent (<see cref="Http2Limits.MaxWorkPerSlice"/>);
+    /// <see cref="Task.Yield"/> when null. A test knob: a test holds the connection there to see who is served meanwhile.
+    /// </param>
     public Http2Connection(Stream transport, IHttp2Application application, Http2Limits limits, string peerName, TimeProvider time,
-        ArrayPool<byte>? pool = null, ByteBudget? heldBudget = null)
+        ArrayPool<byte>? pool = null, ByteBudget? heldBudget = null, Func<Task>? yieldSlice = null)
     {
+        _yieldSlice = yieldSlice;
         _heldBudget = heldBudget ?? new ByteBudget(limits.MaxHeldResponseBytesTotal);
         _time = time;
         Pool = pool;
@@ -154,35 +159,55 @@ internal sealed partial class Http2Connection : IAsyncDisposable
 
     private async Task ReadLoopAsync()
     {
+        bool framesLeft = false; // the last slice ended on its work budget with whole frames still buffered
         while (true)
         {
-            if (_readBuffer.FreeCapacity == 0)
+            if (!framesLeft)
             {
-                // Cannot happen while frames are bounded by MaxFrameSize and the buffer holds one whole frame.
-                throw new Http2ConnectionException(Http2ErrorCode.InternalError, "read buffer full");
+                if (_readBuffer.FreeCapacity == 0)
+                {
+                    // Cannot happen while frames are bounded by MaxFrameSize and the buffer holds one whole frame.
+                    throw new Http2ConnectionException(Http2ErrorCode.InternalError, "read buffer full");
+                }
+
+                ValueTask<int> reading = _transport.ReadAsync(_readBuffer.GetMemory(), _readCancellation.Token);
+                if (!reading.IsCompleted)
+                {
+                    // The thread goes back to the socket engine and this loop resumes from a fresh event: a new slice.
+                    _sliceCost = 0;
+                }
+
+                int read = await reading.ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return; // the peer closed its side
+                }
+
+                _readBuffer.Advance(read);
             }
 
-            int read = await _transport.ReadAsync(_readBuffer.GetMemory(), _readCancellation.Token).ConfigureAwait(false);
-            if (read == 0)
-            {
-                return; // the peer closed its side
-            }
-
-            _readBuffer.Advance(read);
             _output.BeginReadBatch();
             // Frames already handled may have carried a plaintext DEK (Encrypt requests): DiscardFront zeroes them.
-            _readBuffer.DiscardFront(ProcessBuffered(_readBuffer.WrittenSpan));
+            _readBuffer.DiscardFront(ProcessBuffered(_readBuffer.WrittenSpan, out framesLeft));
 
             // Everything the batch produced (responses of inline handlers, PING and SETTINGS ACKs, WINDOW_UPDATEs)
             // goes out in one write.
             await _output.FlushAsync().ConfigureAwait(false);
             await _output.WaitForRoomAsync().ConfigureAwait(false);
+            if (_sliceCost >= _limits.MaxWorkPerSlice)
+            {
+                await YieldSliceAsync().ConfigureAwait(false);
+            }
         }
     }
 
-    /// <summary>Handles the preface and every whole frame in <paramref name="buffer"/>; returns the bytes consumed.</summary>
-    private int ProcessBuffered(ReadOnlySpan<byte> buffer)
+    /// <summary>
+    /// Handles the preface and the whole frames in <paramref name="buffer"/> until the slice's work budget is spent;
+    /// returns the bytes consumed. <paramref name="framesLeft"/> is true when it stopped on the budget.
+    /// </summary>
+    private int ProcessBuffered(ReadOnlySpan<byte> buffer, out bool framesLeft)
     {
+        framesLeft = false;
         int total = buffer.Length;
         if (!_prefaceReceived)
         {
@@ -203,10 +228,17 @@ internal sealed partial class Http2Connection : IAsyncDisposable
 
         while (FrameReader.TryRead(ref buffer, _limits.MaxFrameSize, out FrameHeader header, out ReadOnlySpan<byte> payload))
         {
+            _sliceCost += FrameHeader.Size + header.Length;
             ProcessFrame(header, payload);
             if (_resetBudgetSpent)
             {
                 throw TooManyResets(); // a reset we sent spent the budget (WriteResetLocked)
+            }
+
+            if (_sliceCost >= _limits.MaxWorkPerSlice)
+            {
+                framesLeft = !buffer.IsEmpty;
+                break;
             }
         }
 

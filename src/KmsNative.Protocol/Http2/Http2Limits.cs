@@ -78,4 +78,21 @@ internal sealed record Http2Limits
 
     /// <summary>Buffered output above which the connection stops reading until the peer drains it.</summary>
     public int MaxBufferedOutput { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// Work one connection may do on a thread before it lets other work run (<see cref="Http2Connection"/>'s read
+    /// loop yields to the thread pool), in cost units: the bytes of each frame, the decoded size of each header block
+    /// and <see cref="RequestWorkCost"/> per request dispatched. With inline socket completions connections share the
+    /// socket engine's threads, and a read that finds data waiting completes at once, so without a bound a connection
+    /// that keeps its socket full never gives the thread back.
+    /// </summary>
+    /// <remarks>
+    /// 64 KiB is four 16 KiB frames, about 3,800 PINGs or 32 inline in-memory calls: a fraction of a millisecond to
+    /// about one. kube-apiserver's batches (64 calls in flight, a few hundred bytes each) yield about once per
+    /// 30 calls, a thread-pool hop of a few microseconds.
+    /// </remarks>
+    public int MaxWorkPerSlice { get; init; } = 64 * 1024;
+
+    /// <summary>What one dispatched request costs against <see cref="MaxWorkPerSlice"/>: handlers may run inline.</summary>
+    public int RequestWorkCost { get; init; } = 2 * 1024;
 }

@@ -18,13 +18,16 @@ internal sealed class Http2Server
     private readonly TimeProvider _time;
     private readonly HashSet<Http2Connection> _connections = [];
     private readonly ByteBudget _heldBudget;
+    private readonly Func<Task>? _yieldSlice;
     private readonly Lock _sync = new();
     private bool _stopping;
     private long _connectionCount;
 
     /// <param name="time">The clock of the grace period and of every connection's timeouts.</param>
-    public Http2Server(Socket listener, IHttp2Application application, Http2Limits limits, string name, TimeProvider time)
+    /// <param name="yieldSlice">How connections give their thread up when a slice of work is spent; a test knob (see <see cref="Http2Connection"/>).</param>
+    public Http2Server(Socket listener, IHttp2Application application, Http2Limits limits, string name, TimeProvider time, Func<Task>? yieldSlice = null)
     {
+        _yieldSlice = yieldSlice;
         _time = time;
         _listener = listener;
         _application = application;
@@ -99,7 +102,8 @@ internal sealed class Http2Server
                 }
 
                 long id = ++_connectionCount;
-                connection = new Http2Connection(new NetworkStream(socket, ownsSocket: true), _application, _limits, $"unix:{_name}#{id}", _time, heldBudget: _heldBudget);
+                connection = new Http2Connection(new NetworkStream(socket, ownsSocket: true), _application, _limits, $"unix:{_name}#{id}", _time,
+                    heldBudget: _heldBudget, yieldSlice: _yieldSlice);
                 _connections.Add(connection);
             }
 
