@@ -294,6 +294,7 @@ internal sealed partial class Http2Connection
             ChargeReset(); // empty DATA frames cost us work and the peer nothing (CVE-2019-9518)
         }
 
+        bool overBudget = false;
         lock (_sync)
         {
             if (stream!.LocalEnded)
@@ -317,11 +318,23 @@ internal sealed partial class Http2Connection
                 stream.ReceiveWindow.Reopen(increment);
             }
 
-            if (!stream.BodyTooLarge)
+            // Under the lock: the request body timeout releases undispatched bodies from the timer's thread.
+            if (!stream.BodyTooLarge && !stream.TryAppendBody(data))
             {
-                // Under the lock: the request body timeout releases undispatched bodies from the timer's thread.
-                stream.AppendBody(data);
+                // The server's buffer budget is spent (--max-buffer-memory): drop this request rather than hold it.
+                // ENHANCE_YOUR_CALM reaches a gRPC client as RESOURCE_EXHAUSTED. Not charged to the reset budget:
+                // other connections may have spent the memory, and this client did nothing wrong.
+                ReturnConnectionCreditLocked(data.Length);
+                _output.Writer.WriteRstStream(streamId, Http2ErrorCode.EnhanceYourCalm);
+                CloseStreamLocked(stream, closedEarly: true);
+                overBudget = true;
             }
+        }
+
+        if (overBudget)
+        {
+            NotifyAborted(stream);
+            return;
         }
 
         if (stream.BodyTooLarge)

@@ -30,7 +30,6 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     private readonly CancellationTokenSource _readCancellation = new(); // thread-safe: cancelling ends the read loop
     private readonly OutputQueue _output;                               // its state is guarded by _sync too
     private readonly TimeProvider _time;
-    private readonly ByteBudget _heldBudget;                            // thread-safe
     private readonly ITimer _timer;                                     // handshake, then idle and request body timeouts (.Timers.cs)
 
     private PooledSecretBuffer _readBuffer; // read loop only (DisposeAsync once it has ended)
@@ -45,22 +44,22 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     /// Where every buffer of this connection and its streams is rented (<see cref="ArrayPool{T}.Shared"/> when null);
     /// a test knob, to check that each array comes back zeroed.
     /// </param>
-    /// <param name="heldBudget">
-    /// Held response bytes shared with the server's other connections; a budget of its own
-    /// (<see cref="Http2Limits.MaxHeldResponseBytesTotal"/>) when null.
+    /// <param name="bufferBudget">
+    /// The memory budget for request bodies, held responses and queued output, shared with the server's other
+    /// connections; a budget of its own (<see cref="Http2Limits.MaxBufferMemory"/>) when null.
     /// </param>
     /// <param name="yieldSlice">
     /// How the read loop lets other work run once a slice's budget is spent (<see cref="Http2Limits.MaxWorkPerSlice"/>);
     /// <see cref="Task.Yield"/> when null. A test knob: a test holds the connection there to see who is served meanwhile.
     /// </param>
     public Http2Connection(Stream transport, IHttp2Application application, Http2Limits limits, string peerName, TimeProvider time,
-        ArrayPool<byte>? pool = null, ByteBudget? heldBudget = null, Func<Task>? yieldSlice = null)
+        ArrayPool<byte>? pool = null, ByteBudget? bufferBudget = null, Func<Task>? yieldSlice = null)
     {
         _yieldSlice = yieldSlice;
-        _heldBudget = heldBudget ?? new ByteBudget(limits.MaxHeldResponseBytesTotal);
+        BufferBudget = bufferBudget ?? new ByteBudget(limits.MaxBufferMemory);
         _time = time;
         Pool = pool;
-        _output = new OutputQueue(transport, _sync, limits.MaxBufferedOutput, _readCancellation.Cancel, pool, ResumeBlockedStreams);
+        _output = new OutputQueue(transport, _sync, limits.MaxBufferedOutput, _readCancellation.Cancel, pool, BufferBudget, ResumeBlockedStreams);
         _headerBlock = new HeaderBlockAssembler(pool);
         _transport = transport;
         _application = application;
@@ -77,6 +76,9 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     }
 
     public string PeerName { get; }
+
+    /// <summary>The server's memory budget for buffers (thread-safe): streams charge their request bodies to it.</summary>
+    public ByteBudget BufferBudget { get; }
 
     /// <summary>The pool of this connection's buffers; null means <see cref="ArrayPool{T}.Shared"/>.</summary>
     public ArrayPool<byte>? Pool { get; }

@@ -73,8 +73,20 @@ internal sealed record Http2Limits
     /// </summary>
     public int MaxHeldResponseBytes { get; init; } = 1024 * 1024;
 
-    /// <summary>The same bound for all connections together (<see cref="ByteBudget"/>), so 128 slow readers hold at most this.</summary>
-    public long MaxHeldResponseBytesTotal { get; init; } = 64L * 1024 * 1024;
+    /// <summary>
+    /// The server's memory budget for buffers clients can make it hold (--max-buffer-memory, <see cref="ByteBudget"/>):
+    /// request bodies, held responses and queued output of all connections together. At the limit a body or response
+    /// that does not fit is dropped and its stream reset with ENHANCE_YOUR_CALM (RESOURCE_EXHAUSTED to a gRPC client),
+    /// and connections with unsent output stop being read until their peer reads.
+    /// </summary>
+    /// <remarks>
+    /// 64 MiB: kube-apiserver at 256 streams of the largest real request (a 34 KiB Decrypt) needs 8.5 MiB, and its
+    /// responses are under 2 KiB each, so several API servers at full load fit, while 128 connections that stop reading
+    /// can no longer hold 128 × 1 MiB of output plus their bodies.
+    /// </remarks>
+    public long MaxBufferMemory { get; init; } = DefaultMaxBufferMemory;
+
+    public const long DefaultMaxBufferMemory = 64L * 1024 * 1024;
 
     /// <summary>Buffered output above which the connection stops reading until the peer drains it.</summary>
     public int MaxBufferedOutput { get; init; } = 1024 * 1024;

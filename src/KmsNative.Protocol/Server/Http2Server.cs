@@ -17,7 +17,7 @@ internal sealed class Http2Server
     private readonly string _name;
     private readonly TimeProvider _time;
     private readonly HashSet<Http2Connection> _connections = [];
-    private readonly ByteBudget _heldBudget;
+    private readonly ByteBudget _bufferBudget;
     private readonly Func<Task>? _yieldSlice;
     private readonly Lock _sync = new();
     private bool _stopping;
@@ -34,7 +34,7 @@ internal sealed class Http2Server
         _limits = limits;
         _name = name;
         _maxConnections = limits.MaxConnections;
-        _heldBudget = new ByteBudget(limits.MaxHeldResponseBytesTotal);
+        _bufferBudget = new ByteBudget(limits.MaxBufferMemory);
     }
 
     /// <summary>Raised when a connection is refused because every slot is busy (for the log; may be frequent).</summary>
@@ -42,6 +42,9 @@ internal sealed class Http2Server
 
     /// <summary>Raised when a connection ends on a protocol error (for the log).</summary>
     public event EventHandler<Http2ConnectionException>? ConnectionFailed;
+
+    /// <summary>The memory budget every connection's bodies, held responses and queued output are charged to.</summary>
+    public ByteBudget BufferBudget => _bufferBudget;
 
     public int ConnectionCount
     {
@@ -103,7 +106,7 @@ internal sealed class Http2Server
 
                 long id = ++_connectionCount;
                 connection = new Http2Connection(new NetworkStream(socket, ownsSocket: true), _application, _limits, $"unix:{_name}#{id}", _time,
-                    heldBudget: _heldBudget, yieldSlice: _yieldSlice);
+                    bufferBudget: _bufferBudget, yieldSlice: _yieldSlice);
                 _connections.Add(connection);
             }
 
