@@ -105,6 +105,15 @@ internal sealed record Http2Limits
     /// </remarks>
     public int MaxWorkPerSlice { get; init; } = 64 * 1024;
 
+    /// <summary>
+    /// How often the server looks at its buffer pool after load: when no buffer was rented for a whole interval, the
+    /// pool is emptied and a compacting GC gives the memory back to the OS (<see cref="Buffers.IdleBufferTrimmer"/>).
+    /// </summary>
+    public TimeSpan BufferTrimInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Pooled bytes below which an idle server keeps its pool: a quiet kube-apiserver connection never triggers a GC.</summary>
+    public long BufferTrimThreshold { get; init; } = 1024 * 1024;
+
     /// <summary>What one dispatched request costs against <see cref="MaxWorkPerSlice"/>: handlers may run inline.</summary>
     public int RequestWorkCost { get; init; } = 2 * 1024;
 }

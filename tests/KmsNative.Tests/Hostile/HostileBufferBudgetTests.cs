@@ -9,7 +9,8 @@ namespace KmsNative.Tests.Hostile;
 /// <summary>
 /// The server-wide memory budget for buffers (--max-buffer-memory): request bodies and queued output are charged to
 /// it as well as held responses. At the limit a request body is reset with ENHANCE_YOUR_CALM, a response that does not
-/// fit is reset the same way, and a connection that does not read its output stops being read.
+/// fit is reset the same way, and a connection that does not read its output stops being read. After load, the pooled
+/// buffers are given back.
 /// </summary>
 public class HostileBufferBudgetTests
 {
@@ -63,5 +64,35 @@ public class HostileBufferBudgetTests
         await Task.WhenAny(flood); // ended by the close, whether it saw a broken pipe or a disposed socket
         Assert.True(SpinWait.SpinUntil(() => server.Server.BufferBudget.Used == 0, Http2TestPeer.Timeout), $"{server.Server.BufferBudget.Used} bytes still charged");
         await KmsClient.AssertEncryptDecryptAsync(witness, firstStreamId: 3);
+    }
+
+    [Fact]
+    public async Task Serve_IdleAfterManyConnections_PoolTrimmedAfterAWholeIdleInterval()
+    {
+        // 40 connections rent 64 KiB each (read buffer, two output buffers) and give them back when they close; once
+        // the server has rented nothing for a whole BufferTrimInterval, the pool is emptied.
+        var clock = new FakeTimeProvider();
+        await using InProcessServer server = InProcessServer.Start(time: clock);
+        var peers = new List<Http2TestPeer>();
+        for (int i = 0; i < 40; i++)
+        {
+            Http2TestPeer peer = await server.ConnectHandshakenAsync();
+            await KmsClient.AssertEncryptDecryptAsync(peer);
+            peers.Add(peer);
+        }
+
+        foreach (Http2TestPeer peer in peers)
+        {
+            await peer.DisposeAsync();
+        }
+
+        Assert.True(server.WaitForNoConnections());
+        Assert.True(server.Server.Pool.RetainedBytes >= 40 * 64 * 1024, $"{server.Server.Pool.RetainedBytes} bytes pooled");
+
+        TimeSpan interval = new Http2Limits().BufferTrimInterval;
+        clock.Advance(interval); // the interval in which the connections rented: not idle
+        Assert.Equal(0, server.Server.Trimmer.Trimmed.Count);
+        clock.Advance(interval);
+        Assert.Equal((1, 0L), (server.Server.Trimmer.Trimmed.Count, server.Server.Pool.RetainedBytes));
     }
 }
