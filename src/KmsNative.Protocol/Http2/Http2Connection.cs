@@ -10,8 +10,9 @@ namespace KmsNative.Protocol.Http2;
 /// <see cref="ClosedStreams"/>, <see cref="FlowWindow"/>s, <see cref="HeldResponse"/>s and <see cref="OutputQueue"/>.
 /// The read loop owns the socket's read side, the HPACK decoder and header-block assembly; everything the response
 /// side shares with it is guarded by <see cref="_sync"/>, as each field's comment says.
-/// Files: this one runs the loop and the lifetime, .Frames.cs and .Headers.cs handle received frames, .Output.cs
-/// sends responses under flow control and closes streams.
+/// Files: this one runs the loop and the lifetime, .Frames.cs, .Headers.cs and .Data.cs handle received frames,
+/// .Output.cs sends responses under flow control and closes streams, .Budget.cs charges what a peer makes us do,
+/// .WorkSlice.cs bounds how long the loop keeps a thread, .Timers.cs runs the timeouts.
 /// </summary>
 internal sealed partial class Http2Connection : IAsyncDisposable
 {
