@@ -42,8 +42,8 @@ internal sealed partial class Http2Connection : IAsyncDisposable
 
     /// <param name="time">The clock of the handshake and idle timeouts and of the reset budget's window.</param>
     /// <param name="pool">
-    /// Where every buffer of this connection and its streams is rented (<see cref="ArrayPool{T}.Shared"/> when null);
-    /// a test knob, to check that each array comes back zeroed.
+    /// Where every buffer of this connection and its streams is rented: the server's <see cref="Buffers.TrimmableBufferPool"/>,
+    /// <see cref="ArrayPool{T}.Shared"/> when null; tests pass a pool that checks each array comes back zeroed.
     /// </param>
     /// <param name="bufferBudget">
     /// The memory budget for request bodies, held responses and queued output, shared with the server's other
