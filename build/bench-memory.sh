@@ -12,6 +12,8 @@
 # TCP connections to the vault (the emulator's proxy) while 8 calls are in flight; server CPU per call.
 #
 #   build/bench-memory.sh                 3 rounds (about 6 minutes after publishing)
+#   build/bench-memory.sh --ci            1 round of 500 calls per load, 25 s to settle, then every figure of
+#                                         bench/memory-budgets.json must be within its budget (test.sh runs this)
 #   options: --rounds N  --calls N (per method and concurrency; default 2000)  --settle S (seconds after the
 #            load; default 30)  --out DIR (default artifacts/bench-memory)
 # Prints the medians (min–max) per mode; raw figures in DIR/results.tsv.
@@ -23,8 +25,10 @@ rounds=3
 calls=2000
 settle=30
 out=artifacts/bench-memory
+ci=false
 while (($#)); do
   case "$1" in
+    --ci) ci=true; rounds=1; calls=500; settle=25 ;;
     --rounds) rounds=$2; shift ;;
     --calls) calls=$2; shift ;;
     --settle) settle=$2; shift ;;
@@ -58,13 +62,8 @@ kmsbench=$(build_kmsbench)
 
 mkdir -p "$out"
 results=$out/results.tsv
-{
-  echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) rounds=$rounds calls=$calls settle=${settle}s commit=$(git rev-parse --short HEAD)"
-  echo "# $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"
-  echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
-} >"$results"
+bench_results_header rounds=$rounds calls=$calls settle=${settle}s >"$results"
 record() { echo "$round $name $1 $2" >>"$results"; }
-kv() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 mib() { awk -v k="$1" '$1 == k":" { printf "%.2f", $2 / 1024 }' "/proc/$server_pid/status"; }
 memory() { # label
   for field in VmRSS RssAnon RssFile; do record "$1.${field}_mib" "$(mib "$field")"; done
@@ -125,3 +124,6 @@ echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$results"
 grep '^#' "$results"
 "$kmsbench" summary "$results" kmsnative kmsnative-remote | tee "$out/summary.md"
 log "raw results: $results; table: $out/summary.md"
+if $ci; then
+  "$kmsbench" budget "$results" bench/memory-budgets.json
+fi

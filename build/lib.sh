@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # Sourced by the build scripts: the one way to find the repository root, install Debian packages and npm trees.
 #   source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-# sets $root (the repository root, absolute) and defines apt_install, npm_ci_if_changed and build_kmsbench.
+# sets $root (the repository root, absolute) and defines apt_install, npm_ci_if_changed, build_kmsbench, and for the
+# benchmark scripts bench_results_header and kv.
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -36,7 +37,8 @@ npm_ci_if_changed() {
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 }
 
-# build_kmsbench: builds the benchmarks' Go driver (bench/go/kmsbench, on Debian's grpc-go) into artifacts/bench and
+# build_kmsbench: builds the benchmarks' Go driver (bench/go/kmsbench, on Debian's grpc-go and the x/net/http2 it
+# depends on, which the attackers use directly) into artifacts/bench and
 # prints its path.
 build_kmsbench() {
   local bin=$root/artifacts/bench
@@ -46,3 +48,14 @@ build_kmsbench() {
     GOCACHE="$bin/gocache" go build -o "$bin/kmsbench" .) >&2
   echo "$bin/kmsbench"
 }
+
+# bench_results_header SETTING...: the comment lines a benchmark's results.tsv starts with: when, with which settings
+# and commit, on what machine, at what load.
+bench_results_header() {
+  echo "# $(date -u +%Y-%m-%dT%H:%M:%SZ) $* commit=$(git -C "$root" rev-parse --short HEAD)"
+  echo "# $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r)"
+  echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# kv KEY LINE: the number after KEY= in a line of the drivers' key=value output.
+kv() { sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p" <<<"$2"; }

@@ -7,6 +7,7 @@ using KmsNative.KeyVault;
 using KmsNative.Kms;
 using KmsNative.Kms.Hosting;
 using KmsNative.Kms.Observability;
+using KmsNative.Memory;
 using KmsNative.Protocol.Server;
 using KmsNative.Systemd;
 
@@ -122,6 +123,7 @@ internal static class Program
             }
 
             notifier.Ready($"Serving KMS v2 and v1beta1 on unix://{listener.Address}");
+            Task<IdleTrimmer> trimmer = TrimAfterStartupAsync(backend, metrics);
             SystemdWatchdog? watchdog;
             try
             {
@@ -140,10 +142,31 @@ internal static class Program
             Log.Always("Shutting down", ("signal", signal), ("gracePeriod", options.ShutdownGracePeriod));
             notifier.Stopping($"Shutting down after {signal}: draining calls in flight for up to {options.ShutdownGracePeriod.TotalSeconds:0.###} s");
             watchdog?.Dispose();
+            if (trimmer.IsCompletedSuccessfully)
+            {
+                trimmer.Result.Dispose();
+            }
+
             await endpoints.DisposeAsync().ConfigureAwait(false);
             await server.ShutdownAsync(options.ShutdownGracePeriod).ConfigureAwait(false);
             return 0;
         }
+    }
+
+    /// <summary>
+    /// Once the backend's first check is done (the Key Vault backend's Status waits for it; its token, TLS and JSON
+    /// code has run by then), start-up is over and what only it used leaves the resident set; after that, again
+    /// after each burst of calls (<see cref="ResidentSet"/>, <see cref="IdleTrimmer"/>).
+    /// </summary>
+    private static async Task<IdleTrimmer> TrimAfterStartupAsync(IKmsBackend backend, KmsMetrics metrics)
+    {
+        await backend.GetStatusAsync(CancellationToken.None).ConfigureAwait(false);
+        Trim("start-up");
+        return new IdleTrimmer(() => metrics.Requests.EncryptsAndDecrypts, () => Trim("burst of calls"), TimeProvider.System,
+            IdleTrimmer.DefaultQuietPeriod);
+
+        static void Trim(string after) =>
+            Log.Info("Memory trimmed", ("after", after), ("fileMappingBytesReleased", ResidentSet.Trim()));
     }
 
     private static OpsEndpoints StartEndpoints(Options options, KmsServer server, UnixSocketListener listener)

@@ -10,6 +10,10 @@
 //	load    -socket S -method M -c N -n N        closed loop: N calls by C goroutines on one connection
 //	load    -socket S -method M -rate R -d DUR   open loop: R calls/s for DUR, latency from the scheduled time
 //	summary results.tsv                          medians, min–max and ratios of the driver's results, as markdown
+//	attack  -name A -socket S -pid P -d DUR      one attack class of issue #8 (attacks.go) with the server's
+//	                                             memory and CPU (build/bench-attacks.sh)
+//	witness -socket S -d DUR                     Status every 10 ms during an attack: p50/p99/max, errors
+//	soak    -socket S -n N -cycles N -- server   calls, connection cycles and SIGTERM (soak.go, build/soak.sh)
 //
 // load prints one line of key=value pairs: calls, errors, seconds, rps, p50_us, p99_us, p999_us and, with
 // -pid, cpu_us_per_call from the server's /proc/<pid>/stat utime+stime.
@@ -39,7 +43,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail("usage: kmsbench start|bodies|load|summary [flags]")
+		fail("usage: kmsbench start|bodies|load|summary|budget|coldstart|attack|witness|soak [flags]")
 	}
 	switch os.Args[1] {
 	case "start":
@@ -48,10 +52,18 @@ func main() {
 		runBodies(os.Args[2:])
 	case "summary":
 		runSummary(os.Args[2:])
+	case "budget":
+		runBudget(os.Args[2:])
 	case "coldstart":
 		runColdStart(os.Args[2:])
 	case "load":
 		runLoad(os.Args[2:])
+	case "attack":
+		runAttack(os.Args[2:])
+	case "witness":
+		runWitness(os.Args[2:])
+	case "soak":
+		runSoak(os.Args[2:])
 	default:
 		fail("unknown subcommand " + os.Args[1])
 	}

@@ -3,12 +3,9 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"os"
 	"sort"
 	"strconv"
-	"strings"
 )
 
 // runSummary reads the driver's results (lines "round server figure value"; server "floor" for the ping-pong
@@ -22,29 +19,9 @@ func runSummary(args []string) {
 	if len(args) == 3 {
 		first, second = args[1], args[2]
 	}
-	f, err := os.Open(args[0])
+	values, order, err := readResults(args[0])
 	if err != nil {
 		fail(err.Error())
-	}
-	defer f.Close()
-	values := map[string]map[string][]float64{}
-	var order []string
-	scanner := bufio.NewScanner(f)
-	for scanner.Scan() {
-		parts := strings.Fields(scanner.Text())
-		if len(parts) != 4 || strings.HasPrefix(parts[0], "#") {
-			continue
-		}
-		v, err := strconv.ParseFloat(parts[3], 64)
-		if err != nil {
-			continue
-		}
-		server, figure := parts[1], parts[2]
-		if values[figure] == nil {
-			values[figure] = map[string][]float64{}
-			order = append(order, figure)
-		}
-		values[figure][server] = append(values[figure][server], v)
 	}
 	median := func(xs []float64) float64 {
 		s := append([]float64(nil), xs...)

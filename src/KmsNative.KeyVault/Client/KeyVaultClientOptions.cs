@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Core.Pipeline;
 
 namespace KmsNative.KeyVault.Client;
 
@@ -8,8 +9,22 @@ namespace KmsNative.KeyVault.Client;
 /// </summary>
 internal sealed class KeyVaultClientOptions : ClientOptions
 {
+    /// <summary>
+    /// Connections to the vault at once (HTTP/1.1, so also calls in flight). Azure.Core's shared transport allows 50,
+    /// and each concurrent call opened a TLS connection of its own (9 at 8 in flight, each with its buffers). With the
+    /// rate limit (50 calls/s by default) and Key Vault's 10–30 ms per call, kube-apiserver's load keeps one or two
+    /// in flight, so 4 costs no latency there; more calls wait for a free connection inside their deadline.
+    /// </summary>
+    public const int MaxConnections = 4;
+
     public KeyVaultClientOptions(string version)
     {
+        Transport = new HttpClientTransport(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = MaxConnections,
+            AllowAutoRedirect = false, // Azure.Core's redirect policy decides
+            UseCookies = false,
+        });
         // ApplicationId prefixes the User-Agent header; Azure.Core limits it to 24 characters.
         Diagnostics.ApplicationId = ("kmsnative/" + version) is { Length: <= 24 } id ? id : "kmsnative";
         Diagnostics.IsLoggingEnabled = false;        // Azure.Core's event-source logging could carry headers

@@ -26,6 +26,8 @@ internal static class CredentialFactory
     public const string FederatedTokenFileVariable = "AZURE_FEDERATED_TOKEN_FILE";
     public const string ClientIdVariable = "AZURE_CLIENT_ID";
     public const string TenantIdVariable = "AZURE_TENANT_ID";
+    private const string ForceRegionVariable = "MSAL_FORCE_REGION";
+    private const string DisableRegionVariable = "MSAL_DISABLE_REGION";
 
     /// <summary>Builds the credential; <paramref name="description"/> is a log-safe summary of the mode chosen.</summary>
     /// <exception cref="ConfigurationException">No mode applies, or the chosen mode's settings are incomplete or unusable.</exception>
@@ -38,6 +40,29 @@ internal static class CredentialFactory
     /// <see cref="ProxyTokenCredential"/> given (tests); null uses the default, which honours <c>HTTPS_PROXY</c>/<c>NO_PROXY</c>.
     /// </summary>
     public static TokenCredential Create(AzureConfig config, AzureCloud cloud, ProxySettings? proxy,
+        Func<string, string?> env, HttpPipelineTransport? transport, HttpMessageHandler? proxyHandler, out string description)
+    {
+        string regionNote = UseGlobalTokenEndpoint(env);
+        TokenCredential credential = CreateForMode(config, cloud, proxy, env, transport, proxyHandler, out description);
+        description += regionNote;
+        return credential;
+    }
+
+    /// <summary>
+    /// Keeps MSAL on the tenant's global token endpoint, as the Go plugin is, whatever <c>MSAL_FORCE_REGION</c> says:
+    /// the published binary has MSAL's region discovery and validation cut (ILLink.Substitutions.xml, 440 KB with the
+    /// regex engine they kept), so it must never be asked for. <c>MSAL_DISABLE_REGION</c> is MSAL's own switch, read
+    /// when a credential builds its MSAL application, which is after this.
+    /// </summary>
+    private static string UseGlobalTokenEndpoint(Func<string, string?> env)
+    {
+        Environment.SetEnvironmentVariable(DisableRegionVariable, "1");
+        return string.IsNullOrEmpty(env(ForceRegionVariable))
+            ? ""
+            : $"; {ForceRegionVariable} ignored: tokens come from the global endpoint, as with the Go plugin";
+    }
+
+    private static TokenCredential CreateForMode(AzureConfig config, AzureCloud cloud, ProxySettings? proxy,
         Func<string, string?> env, HttpPipelineTransport? transport, HttpMessageHandler? proxyHandler, out string description)
     {
         string source = config.SourcePath;

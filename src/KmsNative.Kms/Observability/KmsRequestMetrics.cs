@@ -26,6 +26,7 @@ internal sealed class KmsRequestMetrics
 
     // [operation][0] = success, [operation][1 + error class] = error
     private readonly Histogram[][] _series;
+    private long _encryptsAndDecrypts;
 
     public KmsRequestMetrics()
     {
@@ -40,6 +41,9 @@ internal sealed class KmsRequestMetrics
         }
     }
 
+    /// <summary>Encrypt and Decrypt calls recorded so far, v2 and v1beta1 (the idle trimmer watches it for bursts).</summary>
+    public long EncryptsAndDecrypts => Volatile.Read(ref _encryptsAndDecrypts);
+
     public void Record(KmsMethod method, StatusCode code, long elapsedTicks)
     {
         int series = code == StatusCode.OK ? 0 : 1 + ErrorClass.IndexOf(code);
@@ -48,10 +52,12 @@ internal sealed class KmsRequestMetrics
             case KmsMethod.V2Encrypt or KmsMethod.V1Encrypt:
                 _series[Encrypt][series].Observe(elapsedTicks);
                 _series[GrpcEncrypt][series].Observe(elapsedTicks);
+                Interlocked.Increment(ref _encryptsAndDecrypts);
                 break;
             case KmsMethod.V2Decrypt or KmsMethod.V1Decrypt:
                 _series[Decrypt][series].Observe(elapsedTicks);
                 _series[GrpcDecrypt][series].Observe(elapsedTicks);
+                Interlocked.Increment(ref _encryptsAndDecrypts);
                 break;
             case KmsMethod.V2Status:
                 _series[GrpcStatus][series].Observe(elapsedTicks);

@@ -17,6 +17,19 @@ internal sealed partial class Http2Connection
     /// </summary>
     public long IdleSince => Volatile.Read(ref _idleSince);
 
+    private long _connectedAt;       // set once in the constructor
+    private bool _wholeRequestSeen;  // Volatile: a request arrived complete (END_STREAM, valid length) at least once
+
+    /// <summary>The timestamp (of the connection's <see cref="TimeProvider"/>) at which the connection was accepted.</summary>
+    public long ConnectedAt => _connectedAt;
+
+    /// <summary>
+    /// Whether the peer has ever sent a whole request. kube-apiserver does from its first call; a connection that has
+    /// not is half-open, silent since its handshake, or trickling bodies (slowloris), and is the first to make room
+    /// when every slot is taken (<c>Http2Server</c>). Thread-safe.
+    /// </summary>
+    public bool HasSentWholeRequest => Volatile.Read(ref _wholeRequestSeen);
+
     private void OnStreamOpenedLocked()
     {
         if (Interlocked.Increment(ref _activeStreams) == 1)

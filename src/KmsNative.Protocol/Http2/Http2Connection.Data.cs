@@ -153,6 +153,7 @@ internal sealed partial class Http2Connection
             return;
         }
 
+        Volatile.Write(ref _wholeRequestSeen, true);
         Dispatch(stream);
     }
 

@@ -72,6 +72,7 @@ internal sealed partial class Http2Connection : IAsyncDisposable
         _resetBudget = limits.MaxResetsPerWindow;
         _resetWindowStart = time.GetTimestamp();
         _idleSince = _resetWindowStart;
+        _connectedAt = _resetWindowStart;
         _timerDue = _resetWindowStart + (long)(limits.HandshakeTimeout.TotalSeconds * time.TimestampFrequency);
         _timer = time.CreateTimer(static state => ((Http2Connection)state!).OnTimer(), this, limits.HandshakeTimeout, Timeout.InfiniteTimeSpan);
     }

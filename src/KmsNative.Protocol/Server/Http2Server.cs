@@ -101,9 +101,10 @@ internal sealed class Http2Server
 
                 if (_connections.Count >= _maxConnections)
                 {
-                    // Full: the connection idle longest makes room, so a kube-apiserver that reconnects always gets in
-                    // however many idle or half-open connections others hold. With none idle, the newcomer is refused.
-                    evicted = FindLongestIdleLocked();
+                    // Full: someone makes room, so a kube-apiserver that reconnects always gets in however many
+                    // idle, half-open or slowloris connections others hold (FindEvictableLocked says who). With no
+                    // one to evict, the newcomer is refused.
+                    evicted = FindEvictableLocked();
                     if (evicted is null)
                     {
                         Refuse(socket);
@@ -153,19 +154,32 @@ internal sealed class Http2Server
         }
     }
 
-    private Http2Connection? FindLongestIdleLocked()
+    /// <summary>
+    /// Who makes room when every slot is taken. First the oldest connection that has never sent a whole request, busy
+    /// or not: half-open, silent since its handshake, or trickling a body (slowloris); kube-apiserver sends whole
+    /// requests from its first call, so such connections cannot lock it out by holding streams open. Then the
+    /// connection idle longest (no stream, no handler). Its streams, if any, still finish: eviction is GOAWAY.
+    /// </summary>
+    private Http2Connection? FindEvictableLocked()
     {
-        Http2Connection? longest = null;
+        Http2Connection? neverServed = null;
+        Http2Connection? longestIdle = null;
         foreach (Http2Connection candidate in _connections)
         {
-            long idleSince = candidate.IdleSince;
-            if (idleSince != long.MaxValue && (longest is null || idleSince < longest.IdleSince))
+            if (!candidate.HasSentWholeRequest)
             {
-                longest = candidate;
+                if (neverServed is null || candidate.ConnectedAt < neverServed.ConnectedAt)
+                {
+                    neverServed = candidate;
+                }
+            }
+            else if (candidate.IdleSince != long.MaxValue && (longestIdle is null || candidate.IdleSince < longestIdle.IdleSince))
+            {
+                longestIdle = candidate;
             }
         }
 
-        return longest;
+        return neverServed ?? longestIdle;
     }
 
     /// <summary>

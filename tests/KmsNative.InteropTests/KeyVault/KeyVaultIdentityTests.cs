@@ -14,7 +14,7 @@ namespace KmsNative.InteropTests.KeyVault;
 public sealed class KeyVaultIdentityTests(KeyVaultIdentityFixture fixture) : IClassFixture<KeyVaultIdentityFixture>
 {
     public static TheoryData<string> Modes() =>
-        ["client-secret", "client-certificate", "managed-identity-user-assigned", "managed-identity-system-assigned", "workload-identity"];
+        ["client-secret", "client-secret-msal-force-region", "client-certificate", "managed-identity-user-assigned", "managed-identity-system-assigned", "workload-identity"];
 
     [Theory]
     [MemberData(nameof(Modes))]
@@ -30,6 +30,14 @@ public sealed class KeyVaultIdentityTests(KeyVaultIdentityFixture fixture) : ICl
                 ["aadClientId"] = KeyVaultIdentityFixture.SecretClientId,
                 ["aadClientSecret"] = "emulator-client-secret",
             }, new Dictionary<string, string?>(), "token"),
+            // MSAL would ask IMDS for a region and call a regional endpoint; the binary has MSAL's region code cut
+            // (ILLink.Substitutions.xml), so the plugin must switch regions off and keep to the global endpoint.
+            "client-secret-msal-force-region" => (new JsonObject
+            {
+                ["tenantId"] = KeyVaultIdentityFixture.TenantId,
+                ["aadClientId"] = KeyVaultIdentityFixture.SecretClientId,
+                ["aadClientSecret"] = "emulator-client-secret",
+            }, new Dictionary<string, string?> { ["MSAL_FORCE_REGION"] = "TryAutoDetect" }, "token"),
             "client-certificate" => (new JsonObject
             {
                 ["tenantId"] = KeyVaultIdentityFixture.TenantId,
@@ -67,6 +75,10 @@ public sealed class KeyVaultIdentityTests(KeyVaultIdentityFixture fixture) : ICl
         Assert.Equal(fixture.Key.GoKeyId, status.KeyId);
         Assert.Equal(dek, decrypted.Plaintext);
         Assert.True(tokensAfter > tokensBefore, $"{mode}: no '{counter}' request reached the emulator");
+        if (environment.ContainsKey("MSAL_FORCE_REGION"))
+        {
+            Assert.Contains("MSAL_FORCE_REGION ignored", plugin.Output, StringComparison.Ordinal);
+        }
         (int exitCode, _) = await plugin.StopAsync();
         Assert.Equal(0, exitCode);
     }

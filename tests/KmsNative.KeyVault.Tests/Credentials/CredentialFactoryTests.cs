@@ -40,6 +40,24 @@ public sealed class CredentialFactoryTests : IDisposable
         return _files.Write("client.pfx", certificate.Export(X509ContentType.Pkcs12, password));
     }
 
+    // --- token endpoint: global, never regional ---
+
+    [Fact]
+    public void Create_MsalForceRegionSet_IgnoredWithANoteAndRegionsSwitchedOffForMsal()
+    {
+        Create(Config($$"""{"aadClientId": "{{ClientId}}", "aadClientSecret": "{{Secret}}", "tenantId": "t"}"""),
+            out string description, env: name => name == "MSAL_FORCE_REGION" ? "westus2" : null);
+        Assert.EndsWith("; MSAL_FORCE_REGION ignored: tokens come from the global endpoint, as with the Go plugin", description, StringComparison.Ordinal);
+        Assert.Equal("1", Environment.GetEnvironmentVariable("MSAL_DISABLE_REGION"));
+    }
+
+    [Fact]
+    public void Create_MsalForceRegionUnset_NoNote()
+    {
+        Create(Config("""{"useManagedIdentityExtension": true}"""), out string description);
+        Assert.DoesNotContain("MSAL_FORCE_REGION", description, StringComparison.Ordinal);
+    }
+
     // --- precedence (contract 1.b.2) ---
 
     [Fact]

@@ -91,6 +91,29 @@ public class HostileConnectionSlotTests
     }
 
     [Fact]
+    public async Task Serve_AllSlotsHeldBySlowBodies_TheyMakeRoomNotTheIdleClientThatCompletedCalls()
+    {
+        var clock = new FakeTimeProvider();
+        await using InProcessServer server = InProcessServer.Start(new Http2Limits { MaxConnections = 3 }, time: clock);
+        await using Http2TestPeer apiserver = await server.ConnectHandshakenAsync();
+        await AssertStatusServedAsync(apiserver, 1); // then idle between its calls, as kube-apiserver is
+        await using Http2TestPeer slow1 = await server.ConnectHandshakenAsync();
+        await using Http2TestPeer slow2 = await server.ConnectHandshakenAsync();
+        foreach (Http2TestPeer slow in new[] { slow1, slow2 })
+        {
+            await slow.SendAsync(Headers(1, false, s_encrypt), Data(1, [0, 0, 0], endStream: false)); // and nothing more
+            await PingFenceAsync(slow);
+        }
+
+        await using Http2TestPeer newcomer = await server.ConnectHandshakenAsync();
+
+        TestFrame goAway = await slow1.ReadUntilAsync(f => f.Type == FrameType.GoAway);
+        Assert.Equal(Http2ErrorCode.NoError, goAway.ErrorCode);
+        await AssertStatusServedAsync(newcomer, 1);
+        await AssertStatusServedAsync(apiserver, 3);
+    }
+
+    [Fact]
     public async Task Serve_AllSlotsBusy_NewcomerGetsGoAwayAndOneLogLineWithSuppressedCount()
     {
         using var backend = new StuckBackend();
