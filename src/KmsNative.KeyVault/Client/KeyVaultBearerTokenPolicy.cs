@@ -10,7 +10,7 @@ namespace KmsNative.KeyVault.Client;
 /// most once per attempt after a challenge, so a vault that keeps refusing costs one extra request, not a loop.
 /// Continuous-access-evaluation challenges (claims in WWW-Authenticate) are still handled by the base class first.
 /// </summary>
-internal sealed class KeyVaultBearerTokenPolicy(TokenCredential credential, string scope) : BearerTokenAuthenticationPolicy(credential, scope)
+internal sealed class KeyVaultBearerTokenPolicy(TokenCredential credential, string scope, TimeProvider time) : BearerTokenAuthenticationPolicy(credential, scope)
 {
     private readonly string[] _scopes = [scope];
 
@@ -23,7 +23,7 @@ internal sealed class KeyVaultBearerTokenPolicy(TokenCredential credential, stri
 
         // A new token request context (it carries claims) makes the base class's token cache fetch again, and the
         // claims make MSAL skip its own cache: the only way Azure.Identity offers to force a fresh token.
-        await AuthenticateAndAuthorizeRequestAsync(message, ForceRefresh(_scopes, message.Request.ClientRequestId)).ConfigureAwait(false);
+        await AuthenticateAndAuthorizeRequestAsync(message, ForceRefresh(_scopes, message.Request.ClientRequestId, time)).ConfigureAwait(false);
         return true;
     }
 
@@ -31,7 +31,7 @@ internal sealed class KeyVaultBearerTokenPolicy(TokenCredential credential, stri
         AuthorizeRequestOnChallengeAsync(message).AsTask().GetAwaiter().GetResult();
 
     /// <summary>A context that no cache answers: a claims challenge asking for a token issued from now on (nbf).</summary>
-    public static TokenRequestContext ForceRefresh(string[] scopes, string? parentRequestId) =>
+    public static TokenRequestContext ForceRefresh(string[] scopes, string? parentRequestId, TimeProvider time) =>
         new(scopes, parentRequestId, claims: string.Create(CultureInfo.InvariantCulture,
-            $$$$"""{"access_token":{"nbf":{"essential":true,"value":"{{{{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}}}}"}}}"""));
+            $$$$"""{"access_token":{"nbf":{"essential":true,"value":"{{{{time.GetUtcNow().ToUnixTimeSeconds()}}}}"}}}"""));
 }

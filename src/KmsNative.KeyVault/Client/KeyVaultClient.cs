@@ -41,12 +41,12 @@ internal sealed class KeyVaultClient
 
         if (options.ProxyTarget is { } target)
         {
-            perRetry.Add(new ProxyBearerTokenPolicy(credential, scope));
+            perRetry.Add(new ProxyBearerTokenPolicy(credential, scope, options.Time));
             perRetry.Add(new ProxyTargetPolicy(target));
         }
         else
         {
-            perRetry.Add(new KeyVaultBearerTokenPolicy(credential, scope));
+            perRetry.Add(new KeyVaultBearerTokenPolicy(credential, scope, options.Time));
         }
 
         _pipeline = HttpPipelineBuilder.Build(options, perCallPolicies: [], perRetryPolicies: [.. perRetry], new ResponseClassifier());

@@ -37,6 +37,9 @@ internal sealed class KeyVaultClientOptions : ClientOptions
         Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
     }
 
+    /// <summary>The clock token freshness and forced refreshes are read from (tests pass a fake one).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>The Key Vault REST API version this client speaks.</summary>
     public string ApiVersion { get; init; } = "7.5";
 

@@ -17,12 +17,14 @@ internal sealed class ProxyBearerTokenPolicy : HttpPipelinePolicy
 
     private readonly TokenCredential _credential;
     private readonly TokenRequestContext _context;
+    private readonly TimeProvider _time;
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private AccessToken _token;
 
-    public ProxyBearerTokenPolicy(TokenCredential credential, string scope)
+    public ProxyBearerTokenPolicy(TokenCredential credential, string scope, TimeProvider time)
     {
         _credential = credential;
+        _time = time;
         _context = new TokenRequestContext([scope]);
     }
 
@@ -48,7 +50,7 @@ internal sealed class ProxyBearerTokenPolicy : HttpPipelinePolicy
             if (_token.Token is null || _token.Token == refused.Token)
             {
                 _token = await _credential.GetTokenAsync(
-                    KeyVaultBearerTokenPolicy.ForceRefresh([.. _context.Scopes], message.Request.ClientRequestId), message.CancellationToken).ConfigureAwait(false);
+                    KeyVaultBearerTokenPolicy.ForceRefresh([.. _context.Scopes], message.Request.ClientRequestId, _time), message.CancellationToken).ConfigureAwait(false);
             }
 
             return _token;
@@ -86,5 +88,5 @@ internal sealed class ProxyBearerTokenPolicy : HttpPipelinePolicy
         }
     }
 
-    private static bool IsFresh(AccessToken token) => token.Token is not null && token.ExpiresOn - DateTimeOffset.UtcNow > s_renewBefore;
+    private bool IsFresh(AccessToken token) => token.Token is not null && token.ExpiresOn - _time.GetUtcNow() > s_renewBefore;
 }

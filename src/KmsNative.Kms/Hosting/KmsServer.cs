@@ -42,8 +42,9 @@ internal sealed class KmsServer
     /// <param name="version">What KMS v1beta1 Version reports as the runtime version.</param>
     /// <param name="metrics">The registry the services record into; a new one when null (the executable passes the one its Key Vault client also fills).</param>
     /// <param name="time">The server's clock: deadlines, timeouts, the grace period, the error-log rate limit (tests pass a fake one).</param>
+    /// <param name="yieldSlice">How connections give their thread up when a slice of work is spent (<see cref="Task.Yield"/> when null); a test knob.</param>
     public static KmsServer Start(Socket listener, string name, IKmsBackend backend, IKmsLog log, string version, Http2Limits? limits = null,
-                                  KmsMetrics? metrics = null, TimeProvider? time = null)
+                                  KmsMetrics? metrics = null, TimeProvider? time = null, Func<Task>? yieldSlice = null)
     {
         limits ??= new Http2Limits();
         time ??= TimeProvider.System;
@@ -55,7 +56,7 @@ internal sealed class KmsServer
         var dispatcher = new GrpcDispatcher(binder.Build(), limits.MaxRequestMessageSize, time, backend.DeadlineDetail);
         dispatcher.HandlerFailed += (method, exception) =>
             log.Write(LogLevel.Error, "handler failed", ("method", method), ("error", exception.GetType().Name + ": " + exception.Message));
-        var http2 = new Http2Server(listener, dispatcher, limits, name, time);
+        var http2 = new Http2Server(listener, dispatcher, limits, name, time, yieldSlice);
         // Clients choose how often these happen: a few lines per interval, then a count of what was left out.
         var connectionErrors = new RateLimitedLog(log, time, LogInterval, burst: 5);
         http2.ConnectionFailed += (connection, error) =>

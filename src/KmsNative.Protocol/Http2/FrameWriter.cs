@@ -7,14 +7,18 @@ namespace KmsNative.Protocol.Http2;
 /// <summary>
 /// Appends frames to a growable pooled buffer. Not thread-safe: <see cref="Http2Connection"/> holds its lock while writing.
 /// DATA frames of Decrypt responses carry DEKs, so the buffer is a <see cref="PooledSecretBuffer"/>: zeroed whenever
-/// it is reset, outgrown or returned.
+/// it is reset, outgrown or returned. Every frame written is charged to the server's <see cref="ByteBudget"/>, when
+/// one is given, until it is sent: <see cref="Reset"/> and <see cref="Dispose"/> give back what is still here, and the
+/// holder of bytes taken by <see cref="Swap"/> gives them back once they are written to the socket.
 /// </summary>
 internal sealed class FrameWriter : IDisposable
 {
+    private readonly ByteBudget? _budget;
     private PooledSecretBuffer _buffer;
 
-    public FrameWriter(int initialSize = 16 * 1024, ArrayPool<byte>? pool = null)
+    public FrameWriter(int initialSize = 16 * 1024, ArrayPool<byte>? pool = null, ByteBudget? budget = null)
     {
+        _budget = budget;
         _buffer = new PooledSecretBuffer(initialSize, pool);
     }
 
@@ -23,7 +27,11 @@ internal sealed class FrameWriter : IDisposable
     public ReadOnlyMemory<byte> WrittenMemory => _buffer.WrittenMemory;
 
     /// <summary>Forgets the written bytes (after they were sent) and zeroes them: they may include response plaintext.</summary>
-    public void Reset() => _buffer.Clear();
+    public void Reset()
+    {
+        _budget?.Release(_buffer.Length);
+        _buffer.Clear();
+    }
 
     public void WriteSettings(ReadOnlySpan<(SettingsParameter Parameter, uint Value)> settings)
     {
@@ -77,14 +85,22 @@ internal sealed class FrameWriter : IDisposable
 
     /// <summary>
     /// Hands the written bytes over without copying: <paramref name="spare"/> (which should be empty) becomes this
-    /// writer's buffer, and <paramref name="spare"/> receives the written one.
+    /// writer's buffer, and <paramref name="spare"/> receives the written one. The bytes stay charged to the budget:
+    /// the receiver releases them (<see cref="ByteBudget.Release"/>) once sent or dropped.
     /// </summary>
     public void Swap(ref PooledSecretBuffer spare) => _buffer.Swap(ref spare);
 
-    public void Dispose() => _buffer.Dispose();
+    public void Dispose()
+    {
+        _budget?.Release(_buffer.Length);
+        _buffer.Dispose();
+    }
 
     private Span<byte> GetFrameSpan(FrameHeader header)
     {
+        // Charged, never refused: a frame written is one the protocol obliges us to send (the read loop stops reading
+        // while the budget is spent, which bounds these; DATA is written only within OutputQueue.Room).
+        _budget?.Charge(FrameHeader.Size + header.Length);
         Span<byte> frame = _buffer.GetAppendSpan(FrameHeader.Size + header.Length);
         header.Write(frame);
         return frame[FrameHeader.Size..];

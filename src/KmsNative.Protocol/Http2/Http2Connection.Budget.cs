@@ -84,6 +84,7 @@ internal sealed partial class Http2Connection
     /// </summary>
     private void ChargeHeaderListCost(bool withinLimit)
     {
+        ChargeSliceForHeaderBlock();
         if (!withinLimit)
         {
             long multiples = _hpackDecoder.LastHeaderListSize / Math.Max(1, _limits.MaxHeaderListSize);
@@ -97,7 +98,7 @@ internal sealed partial class Http2Connection
     /// <summary>Reserves room for a held response from this connection's bound and the server's; false when either is full.</summary>
     private bool TryReserveHeldLocked(int size)
     {
-        if (_heldBytes + size > _limits.MaxHeldResponseBytes || !_heldBudget.TryReserve(size))
+        if (_heldBytes + size > _limits.MaxHeldResponseBytes || !BufferBudget.TryReserve(size))
         {
             return false;
         }
@@ -109,7 +110,7 @@ internal sealed partial class Http2Connection
     private void DisposeHeldLocked(HeldResponse held)
     {
         _heldBytes -= held.Size;
-        _heldBudget.Release(held.Size);
+        BufferBudget.Release(held.Size);
         held.Dispose();
     }
 }

@@ -10,8 +10,9 @@ namespace KmsNative.Protocol.Http2;
 /// <see cref="ClosedStreams"/>, <see cref="FlowWindow"/>s, <see cref="HeldResponse"/>s and <see cref="OutputQueue"/>.
 /// The read loop owns the socket's read side, the HPACK decoder and header-block assembly; everything the response
 /// side shares with it is guarded by <see cref="_sync"/>, as each field's comment says.
-/// Files: this one runs the loop and the lifetime, .Frames.cs and .Headers.cs handle received frames, .Output.cs
-/// sends responses under flow control and closes streams.
+/// Files: this one runs the loop and the lifetime, .Frames.cs, .Headers.cs and .Data.cs handle received frames,
+/// .Output.cs sends responses under flow control and closes streams, .Budget.cs charges what a peer makes us do,
+/// .WorkSlice.cs bounds how long the loop keeps a thread, .Timers.cs runs the timeouts.
 /// </summary>
 internal sealed partial class Http2Connection : IAsyncDisposable
 {
@@ -30,7 +31,6 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     private readonly CancellationTokenSource _readCancellation = new(); // thread-safe: cancelling ends the read loop
     private readonly OutputQueue _output;                               // its state is guarded by _sync too
     private readonly TimeProvider _time;
-    private readonly ByteBudget _heldBudget;                            // thread-safe
     private readonly ITimer _timer;                                     // handshake, then idle and request body timeouts (.Timers.cs)
 
     private PooledSecretBuffer _readBuffer; // read loop only (DisposeAsync once it has ended)
@@ -42,20 +42,25 @@ internal sealed partial class Http2Connection : IAsyncDisposable
 
     /// <param name="time">The clock of the handshake and idle timeouts and of the reset budget's window.</param>
     /// <param name="pool">
-    /// Where every buffer of this connection and its streams is rented (<see cref="ArrayPool{T}.Shared"/> when null);
-    /// a test knob, to check that each array comes back zeroed.
+    /// Where every buffer of this connection and its streams is rented: the server's <see cref="Buffers.TrimmableBufferPool"/>,
+    /// <see cref="ArrayPool{T}.Shared"/> when null; tests pass a pool that checks each array comes back zeroed.
     /// </param>
-    /// <param name="heldBudget">
-    /// Held response bytes shared with the server's other connections; a budget of its own
-    /// (<see cref="Http2Limits.MaxHeldResponseBytesTotal"/>) when null.
+    /// <param name="bufferBudget">
+    /// The memory budget for request bodies, held responses and queued output, shared with the server's other
+    /// connections; a budget of its own (<see cref="Http2Limits.MaxBufferMemory"/>) when null.
+    /// </param>
+    /// <param name="yieldSlice">
+    /// How the read loop lets other work run once a slice's budget is spent (<see cref="Http2Limits.MaxWorkPerSlice"/>);
+    /// <see cref="Task.Yield"/> when null. A test knob: a test holds the connection there to see who is served meanwhile.
     /// </param>
     public Http2Connection(Stream transport, IHttp2Application application, Http2Limits limits, string peerName, TimeProvider time,
-        ArrayPool<byte>? pool = null, ByteBudget? heldBudget = null)
+        ArrayPool<byte>? pool = null, ByteBudget? bufferBudget = null, Func<Task>? yieldSlice = null)
     {
-        _heldBudget = heldBudget ?? new ByteBudget(limits.MaxHeldResponseBytesTotal);
+        _yieldSlice = yieldSlice;
+        BufferBudget = bufferBudget ?? new ByteBudget(limits.MaxBufferMemory);
         _time = time;
         Pool = pool;
-        _output = new OutputQueue(transport, _sync, limits.MaxBufferedOutput, _readCancellation.Cancel, pool, ResumeBlockedStreams);
+        _output = new OutputQueue(transport, _sync, limits.MaxBufferedOutput, _readCancellation.Cancel, pool, BufferBudget, ResumeBlockedStreams);
         _headerBlock = new HeaderBlockAssembler(pool);
         _transport = transport;
         _application = application;
@@ -73,6 +78,9 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     }
 
     public string PeerName { get; }
+
+    /// <summary>The server's memory budget for buffers (thread-safe): streams charge their request bodies to it.</summary>
+    public ByteBudget BufferBudget { get; }
 
     /// <summary>The pool of this connection's buffers; null means <see cref="ArrayPool{T}.Shared"/>.</summary>
     public ArrayPool<byte>? Pool { get; }
@@ -155,35 +163,55 @@ internal sealed partial class Http2Connection : IAsyncDisposable
 
     private async Task ReadLoopAsync()
     {
+        bool framesLeft = false; // the last slice ended on its work budget with whole frames still buffered
         while (true)
         {
-            if (_readBuffer.FreeCapacity == 0)
+            if (!framesLeft)
             {
-                // Cannot happen while frames are bounded by MaxFrameSize and the buffer holds one whole frame.
-                throw new Http2ConnectionException(Http2ErrorCode.InternalError, "read buffer full");
+                if (_readBuffer.FreeCapacity == 0)
+                {
+                    // Cannot happen while frames are bounded by MaxFrameSize and the buffer holds one whole frame.
+                    throw new Http2ConnectionException(Http2ErrorCode.InternalError, "read buffer full");
+                }
+
+                ValueTask<int> reading = _transport.ReadAsync(_readBuffer.GetMemory(), _readCancellation.Token);
+                if (!reading.IsCompleted)
+                {
+                    // The thread goes back to the socket engine and this loop resumes from a fresh event: a new slice.
+                    _sliceCost = 0;
+                }
+
+                int read = await reading.ConfigureAwait(false);
+                if (read == 0)
+                {
+                    return; // the peer closed its side
+                }
+
+                _readBuffer.Advance(read);
             }
 
-            int read = await _transport.ReadAsync(_readBuffer.GetMemory(), _readCancellation.Token).ConfigureAwait(false);
-            if (read == 0)
-            {
-                return; // the peer closed its side
-            }
-
-            _readBuffer.Advance(read);
             _output.BeginReadBatch();
             // Frames already handled may have carried a plaintext DEK (Encrypt requests): DiscardFront zeroes them.
-            _readBuffer.DiscardFront(ProcessBuffered(_readBuffer.WrittenSpan));
+            _readBuffer.DiscardFront(ProcessBuffered(_readBuffer.WrittenSpan, out framesLeft));
 
             // Everything the batch produced (responses of inline handlers, PING and SETTINGS ACKs, WINDOW_UPDATEs)
             // goes out in one write.
             await _output.FlushAsync().ConfigureAwait(false);
             await _output.WaitForRoomAsync().ConfigureAwait(false);
+            if (_sliceCost >= _limits.MaxWorkPerSlice)
+            {
+                await YieldSliceAsync().ConfigureAwait(false);
+            }
         }
     }
 
-    /// <summary>Handles the preface and every whole frame in <paramref name="buffer"/>; returns the bytes consumed.</summary>
-    private int ProcessBuffered(ReadOnlySpan<byte> buffer)
+    /// <summary>
+    /// Handles the preface and the whole frames in <paramref name="buffer"/> until the slice's work budget is spent;
+    /// returns the bytes consumed. <paramref name="framesLeft"/> is true when it stopped on the budget.
+    /// </summary>
+    private int ProcessBuffered(ReadOnlySpan<byte> buffer, out bool framesLeft)
     {
+        framesLeft = false;
         int total = buffer.Length;
         if (!_prefaceReceived)
         {
@@ -204,10 +232,17 @@ internal sealed partial class Http2Connection : IAsyncDisposable
 
         while (FrameReader.TryRead(ref buffer, _limits.MaxFrameSize, out FrameHeader header, out ReadOnlySpan<byte> payload))
         {
+            _sliceCost += FrameHeader.Size + header.Length;
             ProcessFrame(header, payload);
             if (_resetBudgetSpent)
             {
                 throw TooManyResets(); // a reset we sent spent the budget (WriteResetLocked)
+            }
+
+            if (_sliceCost >= _limits.MaxWorkPerSlice)
+            {
+                framesLeft = !buffer.IsEmpty;
+                break;
             }
         }
 

@@ -73,9 +73,47 @@ internal sealed record Http2Limits
     /// </summary>
     public int MaxHeldResponseBytes { get; init; } = 1024 * 1024;
 
-    /// <summary>The same bound for all connections together (<see cref="ByteBudget"/>), so 128 slow readers hold at most this.</summary>
-    public long MaxHeldResponseBytesTotal { get; init; } = 64L * 1024 * 1024;
+    /// <summary>
+    /// The server's memory budget for buffers clients can make it hold (--max-buffer-memory, <see cref="ByteBudget"/>):
+    /// request bodies, held responses and queued output of all connections together. At the limit a body or response
+    /// that does not fit is dropped and its stream reset with ENHANCE_YOUR_CALM (RESOURCE_EXHAUSTED to a gRPC client),
+    /// and connections with unsent output stop being read until their peer reads.
+    /// </summary>
+    /// <remarks>
+    /// 64 MiB: kube-apiserver at 256 streams of the largest real request (a 34 KiB Decrypt) needs 8.5 MiB, and its
+    /// responses are under 2 KiB each, so several API servers at full load fit, while 128 connections that stop reading
+    /// can no longer hold 128 × 1 MiB of output plus their bodies.
+    /// </remarks>
+    public long MaxBufferMemory { get; init; } = DefaultMaxBufferMemory;
+
+    public const long DefaultMaxBufferMemory = 64L * 1024 * 1024;
 
     /// <summary>Buffered output above which the connection stops reading until the peer drains it.</summary>
     public int MaxBufferedOutput { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// Work one connection may do on a thread before it lets other work run (<see cref="Http2Connection"/>'s read
+    /// loop yields to the thread pool), in cost units: the bytes of each frame, the decoded size of each header block
+    /// and <see cref="RequestWorkCost"/> per request dispatched. With inline socket completions connections share the
+    /// socket engine's threads, and a read that finds data waiting completes at once, so without a bound a connection
+    /// that keeps its socket full never gives the thread back.
+    /// </summary>
+    /// <remarks>
+    /// 64 KiB is four 16 KiB frames, about 3,800 PINGs or 32 inline in-memory calls: a fraction of a millisecond to
+    /// about one. kube-apiserver's batches (64 calls in flight, a few hundred bytes each) yield about once per
+    /// 30 calls, a thread-pool hop of a few microseconds.
+    /// </remarks>
+    public int MaxWorkPerSlice { get; init; } = 64 * 1024;
+
+    /// <summary>
+    /// How often the server looks at its buffer pool after load: when no buffer was rented for a whole interval, the
+    /// pool is emptied and a compacting GC gives the memory back to the OS (<see cref="Buffers.IdleBufferTrimmer"/>).
+    /// </summary>
+    public TimeSpan BufferTrimInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Pooled bytes below which an idle server keeps its pool: a quiet kube-apiserver connection never triggers a GC.</summary>
+    public long BufferTrimThreshold { get; init; } = 1024 * 1024;
+
+    /// <summary>What one dispatched request costs against <see cref="MaxWorkPerSlice"/>: handlers may run inline.</summary>
+    public int RequestWorkCost { get; init; } = 2 * 1024;
 }

@@ -11,6 +11,7 @@ internal sealed class Http2Stream
 {
     private readonly Http2Connection _connection;
     private PooledSecretBuffer _body; // read loop only; an Encrypt request body holds a plaintext DEK
+    private int _bodyCharged;         // bytes of _body reserved from the connection's BufferBudget; as _body
 
     // What keeps this stream counted against SETTINGS_MAX_CONCURRENT_STREAMS: being open, and a handler still
     // running (which may outlive the stream when it is reset). Thread-safe (Interlocked); 0 retires the stream.
@@ -97,8 +98,24 @@ internal sealed class Http2Stream
 
     internal int BodyLength => _body.Length;
 
-    internal void AppendBody(ReadOnlySpan<byte> data) => _body.Append(data);
+    /// <summary>Appends to the body what the server's buffer budget has room for; false, appending nothing, when it has none.</summary>
+    internal bool TryAppendBody(ReadOnlySpan<byte> data)
+    {
+        if (!_connection.BufferBudget.TryReserve(data.Length))
+        {
+            return false;
+        }
 
-    /// <summary>Zeroes and returns the body.</summary>
-    internal void ReleaseBody() => _body.Dispose();
+        _bodyCharged += data.Length;
+        _body.Append(data);
+        return true;
+    }
+
+    /// <summary>Zeroes and returns the body, and gives its bytes back to the buffer budget. Idempotent.</summary>
+    internal void ReleaseBody()
+    {
+        _connection.BufferBudget.Release(_bodyCharged);
+        _bodyCharged = 0;
+        _body.Dispose();
+    }
 }

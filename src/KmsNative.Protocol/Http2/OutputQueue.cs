@@ -7,7 +7,8 @@ namespace KmsNative.Protocol.Http2;
 /// A connection's outgoing bytes: frames are written into <see cref="Writer"/>, and one flusher at a time sends them
 /// to the transport; a writer that finds a flush running leaves its bytes to it, since the flusher loops until the
 /// writer is empty. Two buffers take turns (the writer's and a spare), so writing goes on while a write is in flight.
-/// Both are <see cref="PooledSecretBuffer"/>s: DATA frames of Decrypt responses carry DEKs.
+/// Both are <see cref="PooledSecretBuffer"/>s: DATA frames of Decrypt responses carry DEKs. Queued bytes are charged
+/// to the server's <see cref="ByteBudget"/> from when they are written until the socket has taken them.
 /// </summary>
 /// <remarks>
 /// Every field is guarded by the connection's lock, passed in as <c>sync</c>, because frames are written under it
@@ -22,6 +23,7 @@ internal sealed class OutputQueue
     private readonly int _maxBuffered;
     private readonly Action _onWriteFailed;
     private readonly Action? _onSent;
+    private readonly ByteBudget _budget;
     private PooledSecretBuffer _spare;              // the writer's next buffer; empty while a flush holds it
     private bool _flushing;
     private bool _inReadBatch;                      // the read loop flushes when its batch ends
@@ -30,23 +32,29 @@ internal sealed class OutputQueue
 
     /// <param name="maxBuffered">Buffered bytes above which <see cref="WaitForRoomAsync"/> waits (a peer that stops reading).</param>
     /// <param name="onWriteFailed">Called once a write to the transport has failed (the connection then closes).</param>
+    /// <param name="budget">The server's memory budget, charged with every queued byte until it is sent.</param>
     /// <param name="onSent">
     /// Called under the lock after each write to the transport: the writer has room again, so output held back for
     /// want of it may be written (and is sent by the same flush).
     /// </param>
-    public OutputQueue(Stream transport, Lock sync, int maxBuffered, Action onWriteFailed, ArrayPool<byte>? pool, Action? onSent = null)
+    public OutputQueue(Stream transport, Lock sync, int maxBuffered, Action onWriteFailed, ArrayPool<byte>? pool, ByteBudget budget,
+        Action? onSent = null)
     {
+        _budget = budget;
         _onSent = onSent;
         _transport = transport;
         _sync = sync;
         _maxBuffered = maxBuffered;
         _onWriteFailed = onWriteFailed;
-        Writer = new FrameWriter(BufferSize, pool);
+        Writer = new FrameWriter(BufferSize, pool, budget);
         _spare = new PooledSecretBuffer(BufferSize, pool);
     }
 
-    /// <summary>Bytes written and not yet handed to a flush, above which writers should hold back (read under the lock).</summary>
-    public int Room => Math.Max(0, _maxBuffered - Writer.Length);
+    /// <summary>
+    /// How many more bytes of DATA may be queued: within this connection's bound on buffered output and what is left of
+    /// the server's budget (read under the lock).
+    /// </summary>
+    public int Room => (int)Math.Max(0, Math.Min(_maxBuffered - Writer.Length, _budget.Available));
 
     /// <summary>Where frames are written, under the connection's lock.</summary>
     public FrameWriter Writer { get; }
@@ -104,6 +112,7 @@ internal sealed class OutputQueue
             while (true)
             {
                 await _transport.WriteAsync(sending.WrittenMemory).ConfigureAwait(false);
+                _budget.Release(sending.Length);
                 sending.Clear();
                 lock (_sync)
                 {
@@ -129,6 +138,7 @@ internal sealed class OutputQueue
         TaskCompletionSource? drained;
         lock (_sync)
         {
+            _budget.Release(sending.Length); // unsent after a failed write; zero otherwise
             if (_disposed)
             {
                 // Dispose left the buffers to this flush: return them all.
@@ -179,12 +189,15 @@ internal sealed class OutputQueue
         }
     }
 
-    /// <summary>Back-pressure: completes when the buffered output is below its bound, or at once when no flush runs.</summary>
+    /// <summary>
+    /// Back-pressure: completes when the buffered output is below its bound and the server's budget is not spent, or at
+    /// once when no flush runs (nothing of this connection's is waiting for the socket).
+    /// </summary>
     public Task WaitForRoomAsync()
     {
         lock (_sync)
         {
-            if (!_flushing || Writer.Length < _maxBuffered)
+            if (!_flushing || (Writer.Length < _maxBuffered && !_budget.IsSpent))
             {
                 return Task.CompletedTask;
             }

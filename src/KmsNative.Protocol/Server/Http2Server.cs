@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using KmsNative.Protocol.Buffers;
 using KmsNative.Protocol.Http2;
 
 namespace KmsNative.Protocol.Server;
@@ -17,21 +18,27 @@ internal sealed class Http2Server
     private readonly string _name;
     private readonly TimeProvider _time;
     private readonly HashSet<Http2Connection> _connections = [];
-    private readonly ByteBudget _heldBudget;
+    private readonly ByteBudget _bufferBudget;
+    private readonly Func<Task>? _yieldSlice;
+    private readonly TrimmableBufferPool _pool = new();
+    private readonly IdleBufferTrimmer _trimmer;
     private readonly Lock _sync = new();
     private bool _stopping;
     private long _connectionCount;
 
     /// <param name="time">The clock of the grace period and of every connection's timeouts.</param>
-    public Http2Server(Socket listener, IHttp2Application application, Http2Limits limits, string name, TimeProvider time)
+    /// <param name="yieldSlice">How connections give their thread up when a slice of work is spent; a test knob (see <see cref="Http2Connection"/>).</param>
+    public Http2Server(Socket listener, IHttp2Application application, Http2Limits limits, string name, TimeProvider time, Func<Task>? yieldSlice = null)
     {
+        _yieldSlice = yieldSlice;
         _time = time;
         _listener = listener;
         _application = application;
         _limits = limits;
         _name = name;
         _maxConnections = limits.MaxConnections;
-        _heldBudget = new ByteBudget(limits.MaxHeldResponseBytesTotal);
+        _bufferBudget = new ByteBudget(limits.MaxBufferMemory);
+        _trimmer = new IdleBufferTrimmer(_pool, time, limits.BufferTrimInterval, limits.BufferTrimThreshold);
     }
 
     /// <summary>Raised when a connection is refused because every slot is busy (for the log; may be frequent).</summary>
@@ -39,6 +46,14 @@ internal sealed class Http2Server
 
     /// <summary>Raised when a connection ends on a protocol error (for the log).</summary>
     public event EventHandler<Http2ConnectionException>? ConnectionFailed;
+
+    /// <summary>Where every connection's buffers are rented; emptied after load by <see cref="Trimmer"/>.</summary>
+    public TrimmableBufferPool Pool => _pool;
+
+    public IdleBufferTrimmer Trimmer => _trimmer;
+
+    /// <summary>The memory budget every connection's bodies, held responses and queued output are charged to.</summary>
+    public ByteBudget BufferBudget => _bufferBudget;
 
     public int ConnectionCount
     {
@@ -100,7 +115,8 @@ internal sealed class Http2Server
                 }
 
                 long id = ++_connectionCount;
-                connection = new Http2Connection(new NetworkStream(socket, ownsSocket: true), _application, _limits, $"unix:{_name}#{id}", _time, heldBudget: _heldBudget);
+                connection = new Http2Connection(new NetworkStream(socket, ownsSocket: true), _application, _limits, $"unix:{_name}#{id}", _time, _pool,
+                    bufferBudget: _bufferBudget, yieldSlice: _yieldSlice);
                 _connections.Add(connection);
             }
 
@@ -120,6 +136,7 @@ internal sealed class Http2Server
         }
 
         _listener.Dispose();
+        _trimmer.Stop();
         foreach (Http2Connection connection in connections)
         {
             connection.BeginShutdown();

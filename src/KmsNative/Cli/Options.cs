@@ -92,6 +92,7 @@ internal sealed record Options
         flags.Define("max-receive-message-size", GoFlagSet.Kind.Int, "65536", "largest gRPC request message in bytes; larger ones get RESOURCE_EXHAUSTED");
         flags.Define("max-connections", GoFlagSet.Kind.Int, "128", "connections served at once; when all are taken the longest-idle one is closed for a newcomer");
         flags.Define("idle-timeout", GoFlagSet.Kind.Duration, "5m", "a connection with no call for this long is closed with GOAWAY; 0 disables it");
+        flags.Define("max-buffer-memory", GoFlagSet.Kind.Int, "67108864", "bytes of request bodies, held responses and queued output all connections may make us hold; past it a call is reset with ENHANCE_YOUR_CALM (RESOURCE_EXHAUSTED)");
         flags.Define("request-body-timeout", GoFlagSet.Kind.Duration, "10s", "a call whose request is not complete this long after its headers is reset; 0 disables it");
         return flags;
     }
@@ -202,8 +203,15 @@ internal sealed record Options
             return OptionsResult.Exit(1, "--max-connections must be 1 to 65536, --idle-timeout and --request-body-timeout must not be negative");
         }
 
+        long maxBufferMemory = GetNumber("max-buffer-memory");
+        if (maxBufferMemory is < 1024 * 1024 or > 64L * 1024 * 1024 * 1024)
+        {
+            return OptionsResult.Exit(1, "--max-buffer-memory must be 1048576 (1 MiB) to 68719476736 (64 GiB) bytes");
+        }
+
         var limits = new Http2Limits
         {
+            MaxBufferMemory = maxBufferMemory,
             MaxRequestMessageSize = (int)maxMessage,
             MaxConnections = (int)maxConnections,
             IdleTimeout = idleTimeout,

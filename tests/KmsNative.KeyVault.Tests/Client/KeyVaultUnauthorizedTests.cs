@@ -19,9 +19,18 @@ public sealed class KeyVaultUnauthorizedTests : IDisposable
         _vault.Dispose();
     }
 
+    // The forced refresh asks for a token issued from "now" on: the client's clock, not the machine's.
+    private static readonly DateTimeOffset s_now = new(2026, 12, 6, 3, 0, 0, TimeSpan.Zero);
+
     private KeyVaultClient Create(bool proxy) =>
         new(new Uri(proxy ? "http://127.0.0.1:7788/example.vault.azure.net/" : "https://example.vault.azure.net"), _credential, "https://vault.azure.net/.default",
-            new KeyVaultClientOptions("0.1.0") { Retry = { MaxRetries = 0 }, ProxyTarget = proxy ? "KeyVault" : null }, new HttpClientTransport(_http));
+            new KeyVaultClientOptions("0.1.0") { Retry = { MaxRetries = 0 }, ProxyTarget = proxy ? "KeyVault" : null, Time = new FixedTime(s_now) },
+            new HttpClientTransport(_http));
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
 
     [Theory]
     [InlineData(false)]
@@ -39,6 +48,7 @@ public sealed class KeyVaultUnauthorizedTests : IDisposable
         Assert.NotNull(bundle.Key);
         Assert.Equal(2, _credential.Requests);
         Assert.Equal(1, _credential.ClaimsRequests); // a forced refresh: no cache may answer it
+        Assert.Equal($$$$"""{"access_token":{"nbf":{"essential":true,"value":"{{{{s_now.ToUnixTimeSeconds()}}}}"}}}""", _credential.LastClaims);
         Assert.Equal("Bearer test-token", _vault.Requests[^2].Authorization);
         Assert.Equal("Bearer test-token-2", _vault.Requests[^1].Authorization);
     }

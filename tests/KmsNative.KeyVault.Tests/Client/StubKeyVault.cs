@@ -216,12 +216,16 @@ internal sealed class StaticTokenCredential(string token = "test-token") : Token
     /// <summary>Requests that carried claims (a forced refresh).</summary>
     public int ClaimsRequests { get; private set; }
 
+    /// <summary>The claims of the last request that carried any.</summary>
+    public string? LastClaims { get; private set; }
+
     public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken)
     {
         Requests++;
         if (requestContext.Claims is not null)
         {
             ClaimsRequests++;
+            LastClaims = requestContext.Claims;
         }
 
         return new AccessToken(token + (Requests == 1 ? "" : "-" + Requests), DateTimeOffset.UtcNow.AddHours(1));

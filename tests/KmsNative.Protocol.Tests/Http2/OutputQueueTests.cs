@@ -13,7 +13,7 @@ public class OutputQueueTests
         var pool = new ZeroCheckingPool();
         var transport = new GatedStream(open: true);
         var sync = new Lock();
-        var queue = new OutputQueue(transport, sync, maxBuffered: 1024, () => { }, pool);
+        var queue = new OutputQueue(transport, sync, maxBuffered: 1024, () => { }, pool, new ByteBudget(1 << 20));
         lock (sync)
         {
             queue.Writer.WriteData(1, s_dek, endStream: true);
@@ -34,7 +34,7 @@ public class OutputQueueTests
         var pool = new ZeroCheckingPool();
         var transport = new GatedStream(open: false);
         var sync = new Lock();
-        var queue = new OutputQueue(transport, sync, maxBuffered: 1024, () => { }, pool);
+        var queue = new OutputQueue(transport, sync, maxBuffered: 1024, () => { }, pool, new ByteBudget(1 << 20));
         lock (sync)
         {
             queue.Writer.WriteData(1, s_dek, endStream: false);
@@ -60,7 +60,7 @@ public class OutputQueueTests
     {
         var transport = new GatedStream(open: false);
         var sync = new Lock();
-        var queue = new OutputQueue(transport, sync, maxBuffered: 16, () => { }, pool: null);
+        var queue = new OutputQueue(transport, sync, maxBuffered: 16, () => { }, pool: null, new ByteBudget(1 << 20));
         lock (sync)
         {
             queue.Writer.WriteData(1, s_dek, endStream: false);
@@ -87,7 +87,7 @@ public class OutputQueueTests
     {
         int failures = 0;
         var sync = new Lock();
-        var queue = new OutputQueue(new GatedStream(open: true) { Fail = true }, sync, 1024, () => failures++, pool: null);
+        var queue = new OutputQueue(new GatedStream(open: true) { Fail = true }, sync, 1024, () => failures++, pool: null, new ByteBudget(1 << 20));
         lock (sync)
         {
             queue.Writer.WriteSettingsAck();
@@ -96,6 +96,53 @@ public class OutputQueueTests
         await queue.FlushAsync();
         Assert.Equal(1, failures);
         queue.Dispose();
+    }
+
+    [Fact]
+    public async Task WaitForRoomAsync_QueuedBytesSpendTheServerBudget_WaitsUntilTheyAreSentAndGivesThemBack()
+    {
+        // Far below this connection's own bound (1 MiB), but over the server's budget: a connection whose peer does not
+        // read holds its queued frames charged, and is not read further until they are sent.
+        var budget = new ByteBudget(32);
+        var transport = new GatedStream(open: false);
+        var sync = new Lock();
+        var queue = new OutputQueue(transport, sync, maxBuffered: 1 << 20, () => { }, pool: null, budget);
+        lock (sync)
+        {
+            queue.Writer.WriteData(1, s_dek, endStream: false);
+        }
+
+        Assert.Equal(FrameHeader.Size + s_dek.Length, budget.Used);
+        Task flush = queue.FlushAsync(); // blocked in the transport's write, its bytes still charged
+        lock (sync)
+        {
+            queue.Writer.WritePing(FrameFlags.Ack, new byte[8]);
+            Assert.Equal(0, queue.Room); // no DATA may be queued past the budget
+        }
+
+        Assert.True(budget.IsSpent);
+        Task room = queue.WaitForRoomAsync();
+        Assert.False(room.IsCompleted);
+        transport.Open();
+        await room.WaitAsync(TimeSpan.FromSeconds(10));
+        await flush.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, budget.Used);
+        queue.Dispose();
+    }
+
+    [Fact]
+    public void Dispose_UnsentFrames_GiveTheirBytesBackToTheBudget()
+    {
+        var budget = new ByteBudget(1024);
+        var sync = new Lock();
+        var queue = new OutputQueue(new GatedStream(open: false), sync, 1024, () => { }, pool: null, budget);
+        lock (sync)
+        {
+            queue.Writer.WriteSettingsAck();
+        }
+
+        queue.Dispose();
+        Assert.Equal(0, budget.Used);
     }
 
     /// <summary>A write-only transport whose writes wait until <see cref="Open"/>; it records what was written.</summary>

@@ -111,6 +111,25 @@ public class OptionsTests
     }
 
     [Fact]
+    public void Parse_MaxBufferMemory_Defaults64MiBAndRejectsBadValues()
+    {
+        Assert.Equal(64L * 1024 * 1024, Options.Parse([]).Options!.ServerLimits.MaxBufferMemory);
+        Assert.Equal(8L * 1024 * 1024 * 1024, Options.Parse(["--max-buffer-memory=8589934592"]).Options!.ServerLimits.MaxBufferMemory);
+        Assert.Equal(1024 * 1024, Options.Parse(["--max-buffer-memory", "1048576"]).Options!.ServerLimits.MaxBufferMemory);
+        foreach (string outOfRange in new[] { "0", "-1", "1048575", "68719476737" })
+        {
+            OptionsResult result = Options.Parse(["--max-buffer-memory=" + outOfRange]);
+            Assert.Equal((1, true), (result.ExitCode, result.Message.Contains("--max-buffer-memory must be", StringComparison.Ordinal)));
+        }
+
+        foreach (string notANumber in new[] { "64Mi", "", "1e9" })
+        {
+            OptionsResult result = Options.Parse(["--max-buffer-memory=" + notANumber]);
+            Assert.Equal((2, true), (result.ExitCode, result.Message.Contains("max-buffer-memory", StringComparison.Ordinal))); // Go's flag package: usage error
+        }
+    }
+
+    [Fact]
     public void Parse_ConnectionSlotFlags_SetTheServerLimits()
     {
         Http2Limits defaults = Options.Parse([]).Options!.ServerLimits;

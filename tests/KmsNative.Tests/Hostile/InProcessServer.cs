@@ -37,13 +37,15 @@ internal sealed class InProcessServer : IAsyncDisposable
     /// <param name="backend">Defaults to a fresh <see cref="InMemoryBackend"/>; the server stops it.</param>
     /// <param name="time">The server's clock (deadlines, timeouts, grace period); defaults to the system clock.</param>
     /// <param name="log">Where the server logs; discarded when null.</param>
-    public static InProcessServer Start(Http2Limits? limits = null, IKmsBackend? backend = null, TimeProvider? time = null, IKmsLog? log = null)
+    /// <param name="yieldSlice">What a connection awaits when it gives its thread up after a slice of work; <see cref="Task.Yield"/> when null.</param>
+    public static InProcessServer Start(Http2Limits? limits = null, IKmsBackend? backend = null, TimeProvider? time = null, IKmsLog? log = null,
+        Func<Task>? yieldSlice = null)
     {
         string directory = Path.Combine(Path.GetTempPath(), "kmsn-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(directory);
         var listener = UnixSocketListener.Bind(new ListenAddress(Path.Combine(directory, "kms.sock"), IsAbstract: false),
             UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var server = KmsServer.Start(listener.Socket, listener.Address.ToString(), backend ?? new InMemoryBackend(), log ?? NullKmsLog.Instance, "test", limits, time: time);
+        var server = KmsServer.Start(listener.Socket, listener.Address.ToString(), backend ?? new InMemoryBackend(), log ?? NullKmsLog.Instance, "test", limits, time: time, yieldSlice: yieldSlice);
         return new InProcessServer(directory, listener, server);
     }
 
