@@ -11,7 +11,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$root"
-binary=artifacts/kmsnative connections=100 streams=16 calls=200000
+binary=artifacts/kmsnative connections=64 streams=25 calls=200000 # 64: the connections one process may hold (Http2Limits.MaxConnectionsPerPeer)
 while (($#)); do
   case $1 in
     --binary) binary=$2; shift 2 ;;

@@ -63,8 +63,8 @@ internal sealed class KmsServer
             connectionErrors.Write(LogLevel.Verbose, "connection closed on a protocol error", ("code", error.ErrorCode), ("error", error.Message),
                 ("peer", (connection as Http2Connection)?.PeerName));
         var refusals = new RateLimitedLog(log, time, LogInterval, burst: 1);
-        http2.ConnectionRefused += maxConnections =>
-            refusals.Write(LogLevel.Warning, "connection refused: every connection slot is busy", ("maxConnections", maxConnections));
+        http2.ConnectionRefused += (reason, limit) =>
+            refusals.Write(LogLevel.Warning, "connection refused: " + reason, ("limit", limit));
 
         var server = new KmsServer(http2, dispatcher, backend, metrics);
         backend.Start();

@@ -59,6 +59,13 @@ internal sealed record Http2Limits
     public int MaxConnections { get; init; } = 128;
 
     /// <summary>
+    /// Connections one client process may hold at once (the peer's pid, from SO_PEERCRED). kube-apiserver holds one
+    /// or two; a process that opens more is refused at once, before a connection is set up, so it can neither fill
+    /// every slot nor make the server accept and evict thousands of its connections a second. Zero disables it.
+    /// </summary>
+    public int MaxConnectionsPerPeer { get; init; } = 64;
+
+    /// <summary>
     /// RST_STREAM frames from the peer allowed per <see cref="ResetBurstWindow"/> before GOAWAY(ENHANCE_YOUR_CALM):
     /// the "rapid reset" attack (CVE-2023-44487) costs us a handler per reset.
     /// </summary>

@@ -18,6 +18,8 @@ internal sealed class Http2Server
     private readonly string _name;
     private readonly TimeProvider _time;
     private readonly HashSet<Http2Connection> _connections = [];
+    private readonly Dictionary<Http2Connection, int> _peerOf = [];      // _sync: the client process of each connection
+    private readonly Dictionary<int, int> _connectionsPerPeer = [];      // _sync: connections each client process holds
     private readonly ByteBudget _bufferBudget;
     private readonly Func<Task>? _yieldSlice;
     private readonly TrimmableBufferPool _pool = new();
@@ -41,8 +43,11 @@ internal sealed class Http2Server
         _trimmer = new IdleBufferTrimmer(_pool, time, limits.BufferTrimInterval, limits.BufferTrimThreshold);
     }
 
-    /// <summary>Raised when a connection is refused because every slot is busy (for the log; may be frequent).</summary>
-    public event Action<int>? ConnectionRefused;
+    /// <summary>
+    /// Raised when a connection is refused: every slot busy, or its process holding as many as it may (for the log;
+    /// may be frequent). The arguments say why and the limit that was reached.
+    /// </summary>
+    public event Action<string, int>? ConnectionRefused;
 
     /// <summary>Raised when a connection ends on a protocol error (for the log).</summary>
     public event EventHandler<Http2ConnectionException>? ConnectionFailed;
@@ -91,11 +96,18 @@ internal sealed class Http2Server
 
             Http2Connection connection;
             Http2Connection? evicted = null;
+            int peer = PeerProcessId(socket);
             lock (_sync)
             {
                 if (_stopping)
                 {
                     socket.Dispose();
+                    continue;
+                }
+
+                if (_limits.MaxConnectionsPerPeer > 0 && peer > 0 && _connectionsPerPeer.GetValueOrDefault(peer) >= _limits.MaxConnectionsPerPeer)
+                {
+                    Refuse(socket, "this client process holds as many connections as it may", _limits.MaxConnectionsPerPeer);
                     continue;
                 }
 
@@ -107,17 +119,22 @@ internal sealed class Http2Server
                     evicted = FindEvictableLocked();
                     if (evicted is null)
                     {
-                        Refuse(socket);
+                        Refuse(socket, "every connection slot is busy", _maxConnections);
                         continue;
                     }
 
-                    _connections.Remove(evicted);
+                    RemoveLocked(evicted);
                 }
 
                 long id = ++_connectionCount;
                 connection = new Http2Connection(new NetworkStream(socket, ownsSocket: true), _application, _limits, $"unix:{_name}#{id}", _time, _pool,
                     bufferBudget: _bufferBudget, yieldSlice: _yieldSlice);
                 _connections.Add(connection);
+                if (peer > 0)
+                {
+                    _peerOf[connection] = peer;
+                    _connectionsPerPeer[peer] = _connectionsPerPeer.GetValueOrDefault(peer) + 1;
+                }
             }
 
             evicted?.BeginShutdown(); // GOAWAY(NO_ERROR); with no stream it closes at once
@@ -186,9 +203,9 @@ internal sealed class Http2Server
     /// RFC 9113 §3.4, §6.8: a server preface (empty SETTINGS), then GOAWAY(ENHANCE_YOUR_CALM, last stream 0), so the
     /// client learns why rather than seeing a reset. 52 bytes into a fresh socket's buffer: the send does not block.
     /// </summary>
-    private void Refuse(Socket socket)
+    private void Refuse(Socket socket, string reason, int limit)
     {
-        ConnectionRefused?.Invoke(_maxConnections); // first: the log line is written before the client hears of it
+        ConnectionRefused?.Invoke(reason, limit); // first: the log line is written before the client hears of it
         ReadOnlySpan<byte> debug = "connection limit reached"u8;
         Span<byte> frames = stackalloc byte[FrameHeader.Size * 2 + 8 + 24];
         frames.Clear();
@@ -226,8 +243,38 @@ internal sealed class Http2Server
         {
             lock (_sync)
             {
-                _connections.Remove(connection);
+                RemoveLocked(connection);
             }
+        }
+    }
+
+    private void RemoveLocked(Http2Connection connection)
+    {
+        if (!_connections.Remove(connection) || !_peerOf.Remove(connection, out int peer))
+        {
+            return;
+        }
+
+        if (--_connectionsPerPeer[peer] == 0)
+        {
+            _connectionsPerPeer.Remove(peer);
+        }
+    }
+
+    /// <summary>The client's process id from SO_PEERCRED (struct ucred: pid, uid, gid); 0 when the kernel does not say.</summary>
+    private static int PeerProcessId(Socket socket)
+    {
+        const int SolSocket = 1, SoPeerCred = 17;
+        Span<byte> credentials = stackalloc byte[12];
+        try
+        {
+            return socket.GetRawSocketOption(SolSocket, SoPeerCred, credentials) >= 4
+                ? System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(credentials)
+                : 0;
+        }
+        catch (SocketException)
+        {
+            return 0;
         }
     }
 }

@@ -114,6 +114,31 @@ public class HostileConnectionSlotTests
     }
 
     [Fact]
+    public async Task Serve_ProcessAtItsConnectionLimit_NewcomerRefusedAtOnceAndLogged_SlotFreedAfterAClose()
+    {
+        var clock = new FakeTimeProvider();
+        var log = new RecordingLog();
+        await using InProcessServer server = InProcessServer.Start(new Http2Limits { MaxConnectionsPerPeer = 2 }, time: clock, log: log);
+        Http2TestPeer first = await server.ConnectHandshakenAsync();
+        await using Http2TestPeer second = await server.ConnectHandshakenAsync();
+
+        await using (Http2TestPeer third = await server.ConnectAsync()) // this test process is the one peer
+        {
+            TestFrame goAway = await third.ReadGoAwayThenCloseAsync();
+            Assert.Equal(Http2ErrorCode.EnhanceYourCalm, goAway.ErrorCode);
+        }
+
+        Assert.Equal(2, server.Server.ConnectionCount); // refused before anyone was evicted
+        Assert.Single(log.Lines, l => l.Message == "connection refused: this client process holds as many connections as it may");
+        await AssertStatusServedAsync(second, 1);
+
+        await first.DisposeAsync();
+        Assert.True(SpinWait.SpinUntil(() => server.Server.ConnectionCount == 1, Http2TestPeer.Timeout));
+        await using Http2TestPeer again = await server.ConnectHandshakenAsync();
+        await AssertStatusServedAsync(again, 1);
+    }
+
+    [Fact]
     public async Task Serve_AllSlotsBusy_NewcomerGetsGoAwayAndOneLogLineWithSuppressedCount()
     {
         using var backend = new StuckBackend();
