@@ -51,12 +51,12 @@ internal sealed class KmsTelemetry
             WriteStarted(method, uid);
         }
 
-        return Stopwatch.GetTimestamp();
+        return _time.GetTimestamp();
     }
 
     public void Succeeded(KmsMethod method, long started, ServerCallContext context, string uid)
     {
-        long elapsed = Stopwatch.GetTimestamp() - started;
+        long elapsed = _time.StopwatchTicksSince(started);
         if (context.CancellationToken.IsCancellationRequested)
         {
             // The deadline passed or the client reset first: the client already got DEADLINE_EXCEEDED or nothing.
@@ -74,7 +74,7 @@ internal sealed class KmsTelemetry
     /// <param name="keyId">The key id the request named (v2 Decrypt), when it has one.</param>
     public void Failed(KmsMethod method, long started, Exception error, ServerCallContext context, string uid, string? keyId)
     {
-        long elapsed = Stopwatch.GetTimestamp() - started;
+        long elapsed = _time.StopwatchTicksSince(started);
         (StatusCode code, string message) = error switch
         {
             RpcException rpc => (rpc.StatusCode, rpc.Status.Detail),

@@ -13,10 +13,13 @@ namespace KmsNative.Observability;
 internal sealed class KeyVaultMetricsPolicy : HttpPipelinePolicy
 {
     private readonly KeyVaultRequestMetrics _metrics;
+    private readonly TimeProvider _time;
 
-    public KeyVaultMetricsPolicy(KeyVaultRequestMetrics metrics)
+    /// <param name="time">The clock durations are read from; <see cref="TimeProvider.System"/> when null.</param>
+    public KeyVaultMetricsPolicy(KeyVaultRequestMetrics metrics, TimeProvider? time = null)
     {
         _metrics = metrics;
+        _time = time ?? TimeProvider.System;
     }
 
     public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
@@ -34,7 +37,7 @@ internal sealed class KeyVaultMetricsPolicy : HttpPipelinePolicy
     private async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline, bool async)
     {
         KeyVaultOperation operation = Classify(message.Request.Method, message.Request.Uri.Path);
-        long started = Stopwatch.GetTimestamp();
+        long started = _time.GetTimestamp();
         KeyVaultOutcome outcome = KeyVaultOutcome.NoResponse;
         try
         {
@@ -56,7 +59,7 @@ internal sealed class KeyVaultMetricsPolicy : HttpPipelinePolicy
         }
         finally
         {
-            _metrics.Record(operation, outcome, Stopwatch.GetTimestamp() - started);
+            _metrics.Record(operation, outcome, _time.StopwatchTicksSince(started));
         }
     }
 }
