@@ -13,34 +13,15 @@ using Microsoft.Extensions.Time.Testing;
 namespace KmsNative.Tests.Backend;
 
 /// <summary>One instance, every version of the key: versionless rotation and decrypting older versions, on a fake clock.</summary>
-public sealed class KeyRotationTests : IAsyncDisposable
+public sealed class KeyRotationTests : StubVaultBackendTests
 {
-    private static readonly Uri s_vault = new("https://example.vault.azure.net/");
-    private readonly StubKeyVault _vault = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero));
-    private readonly Channel<bool> _checks = Channel.CreateUnbounded<bool>();
-    private KeyVaultBackend? _backend;
-
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_backend is not null)
-        {
-            await _backend.StopAsync();
-        }
-
-        _vault.Dispose();
-    }
-
-    private static string KeyId(string version) => new KeyReference(s_vault, "mykey", version).KeyIdHash;
+    private static string KeyId(string version) => new KeyReference(VaultUrl, "mykey", version).KeyIdHash;
 
     private KeyVaultBackend Start(string version)
     {
-        var client = _vault.CreateClient(s_vault);
-        _backend = new KeyVaultBackend(client, new KeyReference(s_vault, "mykey", version), _time, NullKmsLog.Instance);
-        _backend.Monitor.Checked += healthy => _checks.Writer.TryWrite(healthy);
-        _backend.Start();
-        return _backend;
+        KeyVaultBackend backend = CreateBackend(key: new KeyReference(VaultUrl, "mykey", version));
+        backend.Start();
+        return backend;
     }
 
     private static DecryptInput V2Input(RSA rsa, byte[] seed, string keyId) => new(
@@ -59,17 +40,17 @@ public sealed class KeyRotationTests : IAsyncDisposable
     public async Task Versionless_NewVersion_StatusReportsItFirst_ThenEncryptUsesIt_OldCiphertextsStillDecrypt()
     {
         KeyVaultBackend backend = Start("");
-        Assert.True(await _checks.Reader.ReadAsync());
+        Assert.True(await Checks.Reader.ReadAsync());
         Assert.Equal(KeyId("ABCD"), (await backend.GetStatusAsync(CancellationToken.None)).KeyId);
         byte[] seed = RandomNumberGenerator.GetBytes(32);
         EncryptedDek before = await backend.EncryptAsync(KmsApiVersion.V2, seed, CancellationToken.None);
         Assert.Equal(KeyId("ABCD"), before.KeyId);
         byte[] dek = RandomNumberGenerator.GetBytes(32);
-        DecryptInput oldV1 = V1Input(_vault.Rsa, dek);
+        DecryptInput oldV1 = V1Input(Vault.Rsa, dek);
 
-        _vault.AddVersion("EFGH");
-        _time.Advance(TimeSpan.FromMinutes(5));
-        Assert.True(await _checks.Reader.ReadAsync());
+        Vault.AddVersion("EFGH");
+        Time.Advance(TimeSpan.FromMinutes(5));
+        Assert.True(await Checks.Reader.ReadAsync());
 
         // Found, but not reported yet: Encrypt keeps the key id Status reported.
         Assert.Equal(KeyId("ABCD"), (await backend.EncryptAsync(KmsApiVersion.V2, seed, CancellationToken.None)).KeyId);
@@ -87,12 +68,12 @@ public sealed class KeyRotationTests : IAsyncDisposable
     public async Task Versionless_FailingCheck_KeepsTheLastKeyId()
     {
         KeyVaultBackend backend = Start("");
-        Assert.True(await _checks.Reader.ReadAsync());
-        _vault.AddVersion("EFGH");
-        _vault.ListFailure = System.Net.HttpStatusCode.InternalServerError;
+        Assert.True(await Checks.Reader.ReadAsync());
+        Vault.AddVersion("EFGH");
+        Vault.ListFailure = System.Net.HttpStatusCode.InternalServerError;
 
-        _time.Advance(TimeSpan.FromMinutes(5));
-        Assert.False(await _checks.Reader.ReadAsync());
+        Time.Advance(TimeSpan.FromMinutes(5));
+        Assert.False(await Checks.Reader.ReadAsync());
 
         BackendStatus status = await backend.GetStatusAsync(CancellationToken.None);
         Assert.False(status.Healthy);
@@ -103,7 +84,7 @@ public sealed class KeyRotationTests : IAsyncDisposable
     [Fact]
     public async Task Pinned_V2CiphertextOfAnotherVersion_DecryptsByItsKeyId_UnknownKeyIdListsAtMostOncePerMinute()
     {
-        RSA newer = _vault.AddVersion("EFGH");
+        RSA newer = Vault.AddVersion("EFGH");
         KeyVaultBackend backend = Start("ABCD");
         byte[] seed = RandomNumberGenerator.GetBytes(32);
 
@@ -118,14 +99,14 @@ public sealed class KeyRotationTests : IAsyncDisposable
             Assert.Equal($"key id unknown does not match expected key id {KeyId("ABCD")} used for encryption", error.Status.Detail);
         }
 
-        Assert.Equal(1, _vault.Requests.Count(r => r.Uri.Contains("/versions", StringComparison.Ordinal)));
+        Assert.Equal(1, Vault.Requests.Count(r => r.Uri.Contains("/versions", StringComparison.Ordinal)));
     }
 
     [Fact]
     public async Task Pinned_V1CiphertextOfAnOlderVersion_TriedAfterTheCurrentRefuses_OnlyAPlausibleDekIsAccepted()
     {
-        RSA older = _vault.Rsa;
-        _vault.AddVersion("EFGH");
+        RSA older = Vault.Rsa;
+        Vault.AddVersion("EFGH");
         KeyVaultBackend backend = Start("EFGH");
         byte[] dek = RandomNumberGenerator.GetBytes(32);
 

@@ -10,55 +10,40 @@ using Microsoft.Extensions.Time.Testing;
 namespace KmsNative.Tests.Backend;
 
 /// <summary>Background health on a fake clock: no sleeps, and no bounds on elapsed time.</summary>
-public sealed class KeyVaultHealthTests : IAsyncDisposable
+public sealed class KeyVaultHealthTests : StubVaultBackendTests
 {
-    private readonly StubKeyVault _vault = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero));
     private readonly RecordingLog _log = new();
     private readonly KeyVaultBackend _backend;
-    private readonly Channel<bool> _checks = Channel.CreateUnbounded<bool>();
 
-    public KeyVaultHealthTests()
-    {
-        var key = new KeyReference(new Uri("https://example.vault.azure.net/"), "mykey", "ABCD");
-        var client = _vault.CreateClient(key.VaultUrl);
-        _backend = new KeyVaultBackend(client, key, _time, _log, new BackendSettings { LocalEncrypt = false });
-        _backend.Monitor.Checked += healthy => _checks.Writer.TryWrite(healthy);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _backend.StopAsync();
-        _vault.Dispose();
-    }
+    public KeyVaultHealthTests() => _backend = CreateBackend(new BackendSettings { LocalEncrypt = false }, log: _log);
 
     /// <summary>Issue #9: an idle node (Status every 60 s) costs at most 60 Key Vault calls an hour.</summary>
     [Fact]
     public async Task IdleHour_StatusEveryMinute_AtMost60KeyVaultCalls()
     {
         _backend.Start();
-        Assert.True(await _checks.Reader.ReadAsync());
+        Assert.True(await Checks.Reader.ReadAsync());
         for (int minute = 1; minute <= 60; minute++)
         {
             Assert.True(StatusWithoutWaiting().Healthy);
-            _time.Advance(TimeSpan.FromMinutes(1));
+            Time.Advance(TimeSpan.FromMinutes(1));
             if (minute % 5 == 0)
             {
-                Assert.True(await _checks.Reader.ReadAsync()); // the 5-minute background check
+                Assert.True(await Checks.Reader.ReadAsync()); // the 5-minute background check
             }
         }
 
         // 13 checks (at 0 and every 5 minutes): 13 get-keys, and the canary's encrypt + decrypt at 0 and at 60 minutes.
-        Assert.Equal(13, _vault.Count("get"));
-        Assert.Equal(2, _vault.Count("encrypt"));
-        Assert.InRange(_vault.Requests.Count, 1, 60);
+        Assert.Equal(13, Vault.Count("get"));
+        Assert.Equal(2, Vault.Count("encrypt"));
+        Assert.InRange(Vault.Requests.Count, 1, 60);
     }
 
     [Fact]
     public async Task Status_WhileTheFirstCheckRuns_AnswersWithItsOutcome()
     {
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _vault.Gate = gate;
+        Vault.Gate = gate;
         _backend.Start();
         ValueTask<BackendStatus> status = _backend.GetStatusAsync(CancellationToken.None);
         Assert.False(status.IsCompleted); // kube-apiserver's first Status gets the first check's answer, not "not checked yet"
@@ -67,13 +52,13 @@ public sealed class KeyVaultHealthTests : IAsyncDisposable
         BackendStatus answered = await status;
         Assert.True(answered.Healthy);
         Assert.Equal("ok", answered.Reason);
-        Assert.True(await _checks.Reader.ReadAsync());
+        Assert.True(await Checks.Reader.ReadAsync());
     }
 
     [Fact]
     public async Task Status_DeadlineBeforeTheFirstCheckEnds_NotCheckedYetRatherThanAnError()
     {
-        _vault.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Vault.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _backend.Start();
         using var deadline = new CancellationTokenSource();
         ValueTask<BackendStatus> status = _backend.GetStatusAsync(deadline.Token);
@@ -88,27 +73,27 @@ public sealed class KeyVaultHealthTests : IAsyncDisposable
     public async Task Status_AfterFirstCheck_AnswersFromStateWithoutCallingKeyVault()
     {
         _backend.Start();
-        Assert.True(await _checks.Reader.ReadAsync());
-        int requests = _vault.Requests.Count;
+        Assert.True(await Checks.Reader.ReadAsync());
+        int requests = Vault.Requests.Count;
 
         for (int i = 0; i < 100; i++)
         {
             Assert.True(StatusWithoutWaiting().Healthy);
         }
 
-        Assert.Equal(requests, _vault.Requests.Count);
+        Assert.Equal(requests, Vault.Requests.Count);
         // The first check is a get-key plus the canary (encrypt + decrypt).
-        Assert.Equal(1, _vault.Count("get"));
-        Assert.Equal(1, _vault.Count("encrypt"));
-        Assert.Equal(1, _vault.Count("decrypt"));
+        Assert.Equal(1, Vault.Count("get"));
+        Assert.Equal(1, Vault.Count("encrypt"));
+        Assert.Equal(1, Vault.Count("decrypt"));
     }
 
     [Fact]
     public async Task SlowVault_CallsExceedTheirDeadlines_HealthNotOkWithReasonWhileStatusStaysFast()
     {
         _backend.Start();
-        Assert.True(await _checks.Reader.ReadAsync());
-        _vault.Hang = true;
+        Assert.True(await Checks.Reader.ReadAsync());
+        Vault.Hang = true;
 
         for (int i = 0; i < 3; i++)
         {
@@ -125,8 +110,8 @@ public sealed class KeyVaultHealthTests : IAsyncDisposable
         Assert.Single(_log.Lines, l => l.StartsWith("Error Key Vault key is not usable", StringComparison.Ordinal));
 
         // The failures age out of the window: healthy again, logged once.
-        _vault.Hang = false;
-        _time.Advance(TimeSpan.FromSeconds(61));
+        Vault.Hang = false;
+        Time.Advance(TimeSpan.FromSeconds(61));
         Assert.True((await _backend.GetStatusAsync(CancellationToken.None)).Healthy);
         Assert.Equal(2, _log.Lines.Count(l => l.StartsWith("Info Key Vault key is usable", StringComparison.Ordinal)));
     }
@@ -134,31 +119,31 @@ public sealed class KeyVaultHealthTests : IAsyncDisposable
     [Fact]
     public async Task Loop_UnhealthyBacksOffDoublingThenHealthyEveryInterval_AndStopCancelsACheckInFlight()
     {
-        _vault.Failure = (System.Net.HttpStatusCode.ServiceUnavailable, "ServiceUnavailable", "down");
+        Vault.Failure = (System.Net.HttpStatusCode.ServiceUnavailable, "ServiceUnavailable", "down");
         _backend.Start();
-        Assert.False(await _checks.Reader.ReadAsync());
+        Assert.False(await Checks.Reader.ReadAsync());
         Assert.Contains("HTTP 503", (await _backend.GetStatusAsync(CancellationToken.None)).Reason, StringComparison.Ordinal);
 
-        _time.Advance(TimeSpan.FromSeconds(9));
-        Assert.False(_checks.Reader.TryRead(out _));
-        _time.Advance(TimeSpan.FromSeconds(1));  // 10 s after the first failure
-        Assert.False(await _checks.Reader.ReadAsync());
-        _time.Advance(TimeSpan.FromSeconds(19));
-        Assert.False(_checks.Reader.TryRead(out _));
-        _time.Advance(TimeSpan.FromSeconds(1));  // then 20 s
-        Assert.False(await _checks.Reader.ReadAsync());
+        Time.Advance(TimeSpan.FromSeconds(9));
+        Assert.False(Checks.Reader.TryRead(out _));
+        Time.Advance(TimeSpan.FromSeconds(1));  // 10 s after the first failure
+        Assert.False(await Checks.Reader.ReadAsync());
+        Time.Advance(TimeSpan.FromSeconds(19));
+        Assert.False(Checks.Reader.TryRead(out _));
+        Time.Advance(TimeSpan.FromSeconds(1));  // then 20 s
+        Assert.False(await Checks.Reader.ReadAsync());
 
-        _vault.Failure = null;
-        _time.Advance(TimeSpan.FromSeconds(40)); // then 40 s: the vault is back
-        Assert.True(await _checks.Reader.ReadAsync());
+        Vault.Failure = null;
+        Time.Advance(TimeSpan.FromSeconds(40)); // then 40 s: the vault is back
+        Assert.True(await Checks.Reader.ReadAsync());
         Assert.Equal("ok", (await _backend.GetStatusAsync(CancellationToken.None)).Reason);
-        _time.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(1));
-        Assert.False(_checks.Reader.TryRead(out _));
-        _time.Advance(TimeSpan.FromSeconds(1));  // healthy: every 5 minutes
-        Assert.True(await _checks.Reader.ReadAsync());
+        Time.Advance(TimeSpan.FromMinutes(5) - TimeSpan.FromSeconds(1));
+        Assert.False(Checks.Reader.TryRead(out _));
+        Time.Advance(TimeSpan.FromSeconds(1));  // healthy: every 5 minutes
+        Assert.True(await Checks.Reader.ReadAsync());
 
-        _vault.Hang = true;
-        _time.Advance(TimeSpan.FromMinutes(5));  // this check never gets an answer
+        Vault.Hang = true;
+        Time.Advance(TimeSpan.FromMinutes(5));  // this check never gets an answer
         await _backend.StopAsync();              // and stopping does not wait for it
         Assert.Equal(5, _backend.Monitor.Checks);
     }
@@ -166,10 +151,10 @@ public sealed class KeyVaultHealthTests : IAsyncDisposable
     [Fact]
     public async Task GetKeyForbidden_CanaryDecides_HealthyWhenEncryptAndDecryptWork()
     {
-        _vault.Failure = (System.Net.HttpStatusCode.Forbidden, "Forbidden", "The user does not have keys get permission on key vault");
+        Vault.Failure = (System.Net.HttpStatusCode.Forbidden, "Forbidden", "The user does not have keys get permission on key vault");
         _backend.Start();
-        Assert.False(await _checks.Reader.ReadAsync()); // the canary is refused too: not ok
-        Assert.Equal(1, _vault.Count("encrypt"));
+        Assert.False(await Checks.Reader.ReadAsync()); // the canary is refused too: not ok
+        Assert.Equal(1, Vault.Count("encrypt"));
     }
 
     /// <summary>Status must complete synchronously: it answers from state and has nothing to wait for.</summary>

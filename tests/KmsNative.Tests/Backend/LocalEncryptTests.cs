@@ -12,52 +12,33 @@ using Microsoft.Extensions.Time.Testing;
 namespace KmsNative.Tests.Backend;
 
 /// <summary>Encrypt with the key's public part: no Key Vault call, Key Vault's output format, only while the key allows it.</summary>
-public sealed class LocalEncryptTests : IAsyncDisposable
+public sealed class LocalEncryptTests : StubVaultBackendTests
 {
-    private readonly StubKeyVault _vault = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero));
-    private readonly KeyReference _key = new(new Uri("https://example.vault.azure.net/"), "mykey", "ABCD");
-    private readonly Channel<bool> _checks = Channel.CreateUnbounded<bool>();
-    private KeyVaultBackend? _backend;
-
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_backend is not null)
-        {
-            await _backend.StopAsync();
-        }
-
-        _vault.Dispose();
-    }
-
     private async Task<KeyVaultBackend> StartAsync(bool localEncrypt = true)
     {
-        var client = _vault.CreateClient(_key.VaultUrl);
-        _backend = new KeyVaultBackend(client, _key, _time, NullKmsLog.Instance, new BackendSettings { LocalEncrypt = localEncrypt });
-        _backend.Monitor.Checked += healthy => _checks.Writer.TryWrite(healthy);
-        _backend.Start();
-        await _checks.Reader.ReadAsync();
-        return _backend;
+        KeyVaultBackend backend = CreateBackend(new BackendSettings { LocalEncrypt = localEncrypt });
+        backend.Start();
+        await Checks.Reader.ReadAsync();
+        return backend;
     }
 
     [Fact]
     public async Task EncryptV2AndV1_AfterACheck_NoKeyVaultCall_OutputDecryptsAsKeyVaultsWould()
     {
         KeyVaultBackend backend = await StartAsync();
-        int encrypts = _vault.Count("encrypt"); // the canary's
+        int encrypts = Vault.Count("encrypt"); // the canary's
         byte[] seed = RandomNumberGenerator.GetBytes(32);
 
         EncryptedDek v2 = await backend.EncryptAsync(KmsApiVersion.V2, seed, CancellationToken.None);
         EncryptedDek v1 = await backend.EncryptAsync(KmsApiVersion.V1Beta1, seed, CancellationToken.None);
 
-        Assert.Equal(encrypts, _vault.Count("encrypt"));
+        Assert.Equal(encrypts, Vault.Count("encrypt"));
         Assert.Equal(2, backend.Counters.LocalEncrypts);
         Assert.Equal(0, backend.Counters.RemoteEncrypts);
         Assert.Equal(342, v2.Ciphertext.Length);
-        Assert.Equal(seed, _vault.Rsa.Decrypt(System.Buffers.Text.Base64Url.DecodeFromChars(Encoding.ASCII.GetString(v2.Ciphertext)), RSAEncryptionPadding.OaepSHA256));
-        Assert.Equal(seed, _vault.Rsa.Decrypt(System.Buffers.Text.Base64Url.DecodeFromChars(Encoding.ASCII.GetString(v1.Ciphertext)), RSAEncryptionPadding.Pkcs1));
-        Assert.Equal(_key.KeyIdHash, v2.KeyId);
+        Assert.Equal(seed, Vault.Rsa.Decrypt(System.Buffers.Text.Base64Url.DecodeFromChars(Encoding.ASCII.GetString(v2.Ciphertext)), RSAEncryptionPadding.OaepSHA256));
+        Assert.Equal(seed, Vault.Rsa.Decrypt(System.Buffers.Text.Base64Url.DecodeFromChars(Encoding.ASCII.GetString(v1.Ciphertext)), RSAEncryptionPadding.Pkcs1));
+        Assert.Equal(Key.KeyIdHash, v2.KeyId);
         Assert.Equal("RSA-OAEP-256", Encoding.UTF8.GetString(v2.Annotations["algorithm.azure.akv.io"]));
         Assert.Equal("1", Encoding.UTF8.GetString(v2.Annotations["version.azure.akv.io"]));
         Assert.Equal("local", Encoding.UTF8.GetString(v2.Annotations["x-ms-keyvault-region.azure.akv.io"]));
@@ -73,22 +54,22 @@ public sealed class LocalEncryptTests : IAsyncDisposable
     public async Task Encrypt_LocalEncryptFalse_CallsKeyVault()
     {
         KeyVaultBackend backend = await StartAsync(localEncrypt: false);
-        int encrypts = _vault.Count("encrypt");
+        int encrypts = Vault.Count("encrypt");
         await backend.EncryptAsync(KmsApiVersion.V2, new byte[32], CancellationToken.None);
-        Assert.Equal(encrypts + 1, _vault.Count("encrypt"));
+        Assert.Equal(encrypts + 1, Vault.Count("encrypt"));
     }
 
     [Fact]
     public async Task Encrypt_KeyDisabledAtTheNextCheck_GoesBackToKeyVault()
     {
         KeyVaultBackend backend = await StartAsync();
-        _vault.Enabled = false;
-        _time.Advance(TimeSpan.FromMinutes(5));
-        Assert.False(await _checks.Reader.ReadAsync());
-        int encrypts = _vault.Count("encrypt");
+        Vault.Enabled = false;
+        Time.Advance(TimeSpan.FromMinutes(5));
+        Assert.False(await Checks.Reader.ReadAsync());
+        int encrypts = Vault.Count("encrypt");
 
         await backend.EncryptAsync(KmsApiVersion.V2, new byte[32], CancellationToken.None);
 
-        Assert.Equal(encrypts + 1, _vault.Count("encrypt"));
+        Assert.Equal(encrypts + 1, Vault.Count("encrypt"));
     }
 }

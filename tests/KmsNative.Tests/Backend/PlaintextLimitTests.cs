@@ -10,32 +10,9 @@ using Microsoft.Extensions.Time.Testing;
 namespace KmsNative.Tests.Backend;
 
 /// <summary>A plaintext the key cannot wrap is refused before any Key Vault call (issue #8 item 4).</summary>
-public sealed class PlaintextLimitTests : IAsyncDisposable
+public sealed class PlaintextLimitTests : StubVaultBackendTests
 {
-    private readonly StubKeyVault _vault = new();
-    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 12, 5, 9, 0, 0, TimeSpan.Zero));
-    private readonly KeyReference _key = new(new Uri("https://example.vault.azure.net/"), "mykey", "ABCD");
-    private readonly Channel<bool> _checks = Channel.CreateUnbounded<bool>();
-    private KeyVaultBackend? _backend;
-
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_backend is not null)
-        {
-            await _backend.StopAsync();
-        }
-
-        _vault.Dispose();
-    }
-
-    private KeyVaultBackend Create(bool localEncrypt)
-    {
-        var client = _vault.CreateClient(_key.VaultUrl);
-        _backend = new KeyVaultBackend(client, _key, _time, NullKmsLog.Instance, new BackendSettings { LocalEncrypt = localEncrypt });
-        _backend.Monitor.Checked += healthy => _checks.Writer.TryWrite(healthy);
-        return _backend;
-    }
+    private KeyVaultBackend Create(bool localEncrypt) => CreateBackend(new BackendSettings { LocalEncrypt = localEncrypt });
 
     [Theory]
     [InlineData(256, KeyVaultAlgorithm.RsaOaep256, 190)]
@@ -50,13 +27,13 @@ public sealed class PlaintextLimitTests : IAsyncDisposable
     {
         KeyVaultBackend backend = Create(localEncrypt: false);
         backend.Start();
-        await _checks.Reader.ReadAsync();
-        int encrypts = _vault.Count("encrypt"); // the canary's
+        await Checks.Reader.ReadAsync();
+        int encrypts = Vault.Count("encrypt"); // the canary's
         var error = await Assert.ThrowsAsync<RpcException>(async () => await backend.EncryptAsync(KmsApiVersion.V2, new byte[1 << 20], CancellationToken.None));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("plaintext is 1048576 bytes", error.Status.Detail, StringComparison.Ordinal);
-        Assert.Equal(encrypts, _vault.Count("encrypt"));
+        Assert.Equal(encrypts, Vault.Count("encrypt"));
     }
 
     [Theory]
@@ -69,13 +46,13 @@ public sealed class PlaintextLimitTests : IAsyncDisposable
         KmsApiVersion api = v2 ? KmsApiVersion.V2 : KmsApiVersion.V1Beta1;
         KeyVaultBackend backend = Create(localEncrypt);
         backend.Start();
-        Assert.True(await _checks.Reader.ReadAsync());
-        int encrypts = _vault.Count("encrypt");
+        Assert.True(await Checks.Reader.ReadAsync());
+        int encrypts = Vault.Count("encrypt");
 
         var error = await Assert.ThrowsAsync<RpcException>(async () => await backend.EncryptAsync(api, new byte[max + 1], CancellationToken.None));
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains($"(RSA-2048) wraps at most {max} bytes", error.Status.Detail, StringComparison.Ordinal);
-        Assert.Equal(encrypts, _vault.Count("encrypt"));
+        Assert.Equal(encrypts, Vault.Count("encrypt"));
 
         EncryptedDek ok = await backend.EncryptAsync(api, new byte[max], CancellationToken.None);
         Assert.NotEmpty(ok.Ciphertext);
