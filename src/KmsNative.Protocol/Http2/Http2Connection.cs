@@ -159,7 +159,15 @@ internal sealed partial class Http2Connection : IAsyncDisposable
     }
 
     /// <summary>Closes at once: streams in flight are aborted. For a shutdown whose grace period ran out.</summary>
-    public void Abort() => _readCancellation.Cancel();
+    public void Abort()
+    {
+        _readCancellation.Cancel();
+        // A write to a peer that stopped reading waits for room in the socket that may never come, and the connection
+        // can be waiting on that write (or on room in the output queue) rather than on a read: closing the transport
+        // fails the write, so the grace period bounds shutdown whatever the peer does. RunAsync's cleanup disposes
+        // it again, which is harmless.
+        _transport.Dispose();
+    }
 
     private async Task ReadLoopAsync()
     {
