@@ -28,10 +28,7 @@ internal sealed class KeyVaultClient
         ArgumentNullException.ThrowIfNull(options);
         _vaultUri = vaultUri.AbsoluteUri.EndsWith('/') ? vaultUri : new Uri(vaultUri.AbsoluteUri + "/");
         _apiVersion = options.ApiVersion;
-        if (transport is not null)
-        {
-            options.Transport = transport;
-        }
+        options.Transport = transport ?? KeyVaultClientOptions.CreateTransport();
 
         var perRetry = new List<HttpPipelinePolicy>();
         if (options.Throttled is { } throttled)
