@@ -29,6 +29,13 @@ internal static class Program
             Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
         }
 
+        // Two malloc arenas instead of up to 8 per core (ResidentSet.LimitMallocArenas); glibc has read an
+        // operator's MALLOC_ARENA_MAX already, and it wins.
+        if (Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX") is null)
+        {
+            _ = ResidentSet.LimitMallocArenas(2);
+        }
+
         OptionsResult parsed = Options.Parse(args);
         if (parsed.Options is not { } options)
         {

@@ -12,7 +12,9 @@ namespace KmsNative.Memory;
 /// a clean private file mapping only unmaps: the pages stay in the page cache, and whatever is touched again is
 /// mapped back by a minor fault.</item>
 /// <item>The GC heap: a compacting collection in <see cref="GCCollectionMode.Aggressive"/> mode returns the free
-/// space that a burst of calls committed (the gen0 budget is 4 MiB).</item>
+/// space that a burst of calls committed (the gen0 budget is 1 MiB, KmsNative.csproj).</item>
+/// <item>glibc's heap: OpenSSL allocates its TLS and key state with malloc, and what the collection's finalizers
+/// free there (connections the pool closed) stays resident until <c>malloc_trim</c> hands the free pages back.</item>
 /// </list>
 /// docs/performance.md ("Memory with the Key Vault backend") has the figures.
 /// </summary>
@@ -20,13 +22,28 @@ internal static partial class ResidentSet
 {
     private const int MadviseDontNeed = 4;
 
-    /// <summary>Trims both; returns the bytes of address space whose file pages were unmapped (0 without /proc).</summary>
+    // mallopt's parameter number for the arena limit (glibc malloc.h).
+    private const int MallocArenaMax = -8;
+
+    /// <summary>Trims all three; returns the bytes of address space whose file pages were unmapped (0 without /proc).</summary>
     public static long Trim()
     {
         long released = ReleaseCleanFilePages();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        // The OpenSSL handles the collection found unreachable are freed by their finalizers: wait for them, so the
+        // trim below sees their memory free.
+        GC.WaitForPendingFinalizers();
+        _ = MallocTrim(0); // 1 when it gave pages back, 0 when there were none: both fine
         return released;
     }
+
+    /// <summary>
+    /// Keeps glibc's malloc to <paramref name="arenas"/> arenas. By default every thread that meets a locked arena
+    /// gets one of its own (up to 8 per core), each holding its freed chunks resident; the plugin's native
+    /// allocations are OpenSSL's, a few per Key Vault call, and do not need more than two. Call before the threads
+    /// that allocate start; arenas already made stay. False if glibc refused the setting.
+    /// </summary>
+    public static bool LimitMallocArenas(int arenas) => Mallopt(MallocArenaMax, arenas) == 1;
 
     private static long ReleaseCleanFilePages()
     {
@@ -51,6 +68,12 @@ internal static partial class ResidentSet
 
         return released;
     }
+
+    [LibraryImport("libc", EntryPoint = "malloc_trim")]
+    private static partial int MallocTrim(nuint pad);
+
+    [LibraryImport("libc", EntryPoint = "mallopt")]
+    private static partial int Mallopt(int parameter, int value);
 
     [LibraryImport("libc", EntryPoint = "madvise")]
     private static partial int Madvise(nint address, nuint length, int advice);
