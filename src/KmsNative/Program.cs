@@ -172,7 +172,7 @@ internal static class Program
         await server.Backend.GetStatusAsync(CancellationToken.None).ConfigureAwait(false);
         Trim("start-up");
         return new IdleTrimmer(() => metrics.Requests.EncryptsAndDecrypts, () => Trim("burst of calls"), TimeProvider.System,
-            IdleTrimmer.DefaultQuietPeriod);
+            IdleTrimmer.DefaultQuietPeriod, IdleTrimmer.DefaultCheckInterval);
 
         void Trim(string after)
         {

@@ -26,15 +26,22 @@ internal static partial class ResidentSet
     private const int MallocArenaMax = -8;
 
     /// <summary>Trims all three; returns the bytes of address space whose file pages were unmapped (0 without /proc).</summary>
+    /// <remarks>
+    /// The file pages go last: the collection, the finalizers and <c>malloc_trim</c> run code of their own (the GC's,
+    /// libm's), which a trim that unmapped first would see mapped straight back. The mappings are read first, so
+    /// the text of <c>/proc/self/smaps</c> (a large string) is garbage the collection frees. Between the read and the
+    /// <c>madvise</c> calls no file mapping goes away: the binary and the libraries it loaded stay mapped for the
+    /// process's life (.NET never unloads them).
+    /// </remarks>
     public static long Trim()
     {
-        long released = ReleaseCleanFilePages();
+        List<AddressRange> cleanFilePages = ReadCleanFileMappings();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         // The OpenSSL handles the collection found unreachable are freed by their finalizers: wait for them, so the
         // trim below sees their memory free.
         GC.WaitForPendingFinalizers();
         _ = MallocTrim(0); // 1 when it gave pages back, 0 when there were none: both fine
-        return released;
+        return Unmap(cleanFilePages);
     }
 
     /// <summary>
@@ -45,20 +52,22 @@ internal static partial class ResidentSet
     /// </summary>
     public static bool LimitMallocArenas(int arenas) => Mallopt(MallocArenaMax, arenas) == 1;
 
-    private static long ReleaseCleanFilePages()
+    private static List<AddressRange> ReadCleanFileMappings()
     {
-        string smaps;
         try
         {
-            smaps = File.ReadAllText("/proc/self/smaps");
+            return CleanFileMappings.Parse(File.ReadAllText("/proc/self/smaps"));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return 0;
+            return [];
         }
+    }
 
+    private static long Unmap(List<AddressRange> ranges)
+    {
         long released = 0;
-        foreach (AddressRange range in CleanFileMappings.Parse(smaps))
+        foreach (AddressRange range in ranges)
         {
             if (Madvise((nint)range.Start, (nuint)range.Length, MadviseDontNeed) == 0)
             {
