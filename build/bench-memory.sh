@@ -12,10 +12,12 @@
 # TCP connections to the vault (the emulator's proxy) while 8 calls are in flight; server CPU per call.
 #
 #   build/bench-memory.sh                 3 rounds (about 6 minutes after publishing)
-#   build/bench-memory.sh --ci            1 round of 500 calls per load, 25 s to settle, then every figure of
+#   build/bench-memory.sh --ci            1 round of 500 calls per load, 30 s to settle, then every figure of
 #                                         bench/memory-budgets.json must be within its budget (test.sh runs this)
 #   options: --rounds N  --calls N (per method and concurrency; default 2000)  --settle S (seconds after the
 #            load; default 30)  --out DIR (default artifacts/bench-memory)
+#            --binary PATH (another build to measure; default artifacts/kmsnative)
+#            --env NAME=VALUE (repeatable; added to the plugin's environment, e.g. SSL_CERT_DIR=/empty/dir)
 # Prints the medians (min–max) per mode; raw figures in DIR/results.tsv.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -26,9 +28,13 @@ calls=2000
 settle=30
 out=artifacts/bench-memory
 ci=false
+binary=artifacts/kmsnative
+extra_env=()
 while (($#)); do
   case "$1" in
-    --ci) ci=true; rounds=1; calls=500; settle=25 ;;
+    --ci) ci=true; rounds=1; calls=500; settle=30 ;;
+    --binary) binary=$2; shift ;;
+    --env) [[ $2 == [A-Za-z_]*=* ]] || { echo "--env takes NAME=VALUE, not $2" >&2; exit 2; }; extra_env+=("$2"); shift ;;
     --rounds) rounds=$2; shift ;;
     --calls) calls=$2; shift ;;
     --settle) settle=$2; shift ;;
@@ -62,7 +68,7 @@ kmsbench=$(build_kmsbench)
 
 mkdir -p "$out"
 results=$out/results.tsv
-bench_results_header rounds=$rounds calls=$calls settle=${settle}s >"$results"
+bench_results_header rounds=$rounds calls=$calls settle=${settle}s binary=$binary ${extra_env[*]} >"$results"
 record() { echo "$round $name $1 $2" >>"$results"; }
 mib() { awk -v k="$1" '$1 == k":" { printf "%.2f", $2 / 1024 }' "/proc/$server_pid/status"; }
 memory() { # label
@@ -86,8 +92,8 @@ for ((round = 1; round <= rounds; round++)); do
     log "round $round/$rounds: $name (load average $(cut -d' ' -f1 /proc/loadavg))"
     socket=$work/$name.sock
     rm -f "$socket"
-    started=$(HTTPS_PROXY="$KMS_EMULATOR_PROXY_URL" SSL_CERT_FILE="$KMS_CA_FILE" "$kmsbench" start -socket "$socket" \
-      -log "$out/$name.log" -- artifacts/kmsnative --listen-addr "unix://$socket" --keyvault-name kmsdemo \
+    started=$(env HTTPS_PROXY="$KMS_EMULATOR_PROXY_URL" SSL_CERT_FILE="$KMS_CA_FILE" "${extra_env[@]}" "$kmsbench" start \
+      -socket "$socket" -log "$out/$name.log" -- "$binary" --listen-addr "unix://$socket" --keyvault-name kmsdemo \
       --key-name kek --key-version "$KMS_KEY_VERSION" --config-file-path "$KMS_AZURE_JSON" \
       --healthz-port 0 --metrics-addr 0 "${mode[@]}")
     server_pid=$(kv pid "$started")
