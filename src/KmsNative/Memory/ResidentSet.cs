@@ -4,7 +4,7 @@ namespace KmsNative.Memory;
 
 /// <summary>
 /// Gives the pages the plugin no longer uses back: once start-up is over, and again after each burst of calls
-/// (<see cref="IdleTrimmer"/>). Two kinds:
+/// (<see cref="IdleTrimmer"/>). Three kinds:
 /// <list type="bullet">
 /// <item>Clean file pages. Start-up runs code and reads data that serving never touches again (flag and azure.json
 /// parsing, MSAL and OpenSSL set-up, the 1.5 MB of compressed type data Native AOT expands into its
@@ -16,7 +16,7 @@ namespace KmsNative.Memory;
 /// <item>glibc's heap: OpenSSL allocates its TLS and key state with malloc, and what the collection's finalizers
 /// free there (connections the pool closed) stays resident until <c>malloc_trim</c> hands the free pages back.</item>
 /// </list>
-/// docs/performance.md ("Memory with the Key Vault backend") has the figures.
+/// docs/memory.md has the figures.
 /// </summary>
 internal static partial class ResidentSet
 {
